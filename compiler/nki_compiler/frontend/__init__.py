@@ -1,0 +1,1 @@
+"""Front end: parsing, name resolution, kernel scope and the Python-subset checks."""

@@ -1,0 +1,122 @@
+"""Per-module facts the front end needs: top-level definitions and what each imported name means.
+
+`ModuleInfo.qualify(expr)` resolves `nl.ndarray` to `nki.language.ndarray`, `np.float32` to
+`numpy.float32` and `helper` (from `from .utils import helper`) to `<pkg>.utils.helper`, purely from the
+module's import statements. Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nki_compiler.frontend.parse import parse
+from nki_compiler.source import SourceFile
+
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """`local` refers to `module` (absolute or relative with `level` dots), optionally `.attr` of it."""
+
+    module: str
+    level: int = 0
+    attr: str | None = None
+    node: ast.stmt | None = None
+
+
+@dataclass
+class ModuleInfo:
+    source: SourceFile
+    tree: ast.Module | None
+    parse_diagnostics: tuple = ()
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    imports: dict[str, ImportedName] = field(default_factory=dict)
+    assignments: dict[str, ast.expr] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @classmethod
+    def from_source(cls, source: SourceFile) -> ModuleInfo:
+        result = parse(source)
+        info = cls(source, result.tree, result.diagnostics)
+        if result.tree is not None:
+            info._collect(result.tree.body)
+        return info
+
+    def _collect(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.definitions[stmt.name] = stmt
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = ImportedName(alias.name, node=stmt)
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.imports.setdefault(top, ImportedName(top, node=stmt))
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        local = alias.asname or alias.name
+                        self.imports[local] = ImportedName(stmt.module or "", stmt.level, alias.name, stmt)
+            elif isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self.assignments[target.id] = stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+                self.assignments[stmt.target.id] = stmt.value
+            elif isinstance(stmt, (ast.If, ast.Try)):
+                # `try: import x except ImportError: ...` and `if TYPE_CHECKING:` blocks at module level
+                self._collect(stmt.body)
+                for handler in getattr(stmt, "handlers", []):
+                    self._collect(handler.body)
+                self._collect(stmt.orelse)
+
+    def qualify(self, expr: ast.expr) -> str | None:
+        """Dotted absolute name of a `Name`/`Attribute` chain rooted at an imported name, else None.
+
+        Relative imports resolve against this module's package path (`.utils` -> `<pkg>.utils`) only
+        as far as names go; `Workspace.resolve` finds the file.
+        """
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        imported = self.imports.get(expr.id)
+        if imported is None:
+            return None
+        base = ("." * imported.level) + imported.module
+        if imported.attr:
+            base = f"{base}.{imported.attr}" if imported.module else f"{base}{imported.attr}"
+        return ".".join([base, *reversed(parts)])
+
+    def canonical(self, expr: ast.expr) -> str | None:
+        """`qualify`, with the legacy `neuronxcc.nki` namespace folded onto `nki`."""
+        name = self.qualify(expr)
+        if name and name.startswith("neuronxcc.nki"):
+            return name[len("neuronxcc.") :]
+        return name
+
+
+def module_name_candidates(path: Path, module: str, level: int) -> list[Path]:
+    """Files that an import of `module` (with `level` leading dots) from `path` may refer to."""
+    parts = [p for p in module.split(".") if p]
+    if level:
+        base = path.parent
+        for _ in range(level - 1):
+            base = base.parent
+        roots = [base]
+    else:
+        roots = list(path.parents)[:12]
+    found: list[Path] = []
+    for root in roots:
+        target = root.joinpath(*parts) if parts else root
+        found += [target.with_suffix(".py") if parts else target / "__init__.py", target / "__init__.py"]
+    return found

@@ -1,0 +1,194 @@
+"""Kernel scope (nki-language-rules.md §1.1): `@nki.jit` roots and everything they reach statically.
+
+A function is in kernel scope when it is a root, or when a function in scope names it (calls it, passes
+it as a value, instantiates its class, or annotates a parameter with its class). Names are resolved in
+the same module and across project modules by their import statements; unresolvable names are skipped,
+never guessed. Each function is visited once, with the shortest call chain from a root.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from dataclasses import dataclass, field
+
+from nki_compiler.frontend.modules import Definition, ModuleInfo
+from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.source import Span
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+#: Decorators / wrapper calls that make a function an NKI kernel (current and legacy spellings).
+KERNEL_ENTRY_POINTS = frozenset(
+    {
+        "nki.jit",
+        "nki.compiler.kernel_builder.compile_kernel",
+        "nki.baremetal",
+        "nki.benchmark",
+        "nki.profile",
+        "nki.simulate_kernel",
+        "torch_neuronx.nki_jit",
+        "torch_neuronx.xla_impl.ops.nki_jit",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CallLink:
+    """`caller` names the next function of the chain at `span` in `path`."""
+
+    caller: str
+    callee: str
+    path: str
+    span: Span
+
+
+@dataclass
+class ScopeFunction:
+    module: ModuleInfo
+    node: FunctionNode
+    kind: str  # "kernel" | "helper" | "method"
+    chain: tuple[CallLink, ...] = ()
+    class_node: ast.ClassDef | None = None
+
+    @property
+    def name(self) -> str:
+        if self.class_node is not None:
+            return f"{self.class_node.name}.{self.node.name}"
+        return self.node.name
+
+
+@dataclass
+class ScopeClass:
+    module: ModuleInfo
+    node: ast.ClassDef
+    chain: tuple[CallLink, ...]
+
+
+@dataclass
+class KernelScope:
+    functions: list[ScopeFunction] = field(default_factory=list)
+    classes: list[ScopeClass] = field(default_factory=list)
+    jit_functions: set[int] = field(default_factory=set)  # id() of every jit-decorated def seen
+
+    def in_file(self, path: str) -> list[ScopeFunction]:
+        return [f for f in self.functions if f.module.path == path]
+
+
+def decorator_target(module: ModuleInfo, decorator: ast.expr) -> str | None:
+    expr = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return module.canonical(expr)
+
+
+def is_kernel_decorator(module: ModuleInfo, decorator: ast.expr) -> bool:
+    return decorator_target(module, decorator) in KERNEL_ENTRY_POINTS
+
+
+def kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
+    """Module-level functions that are kernels: decorated, or wrapped by `nki.jit(f)` somewhere."""
+    if module.tree is None:
+        return []
+    roots: list[FunctionNode] = []
+    for node in module.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            is_kernel_decorator(module, d) for d in node.decorator_list
+        ):
+            roots.append(node)
+    wrapped: set[str] = set()
+    for node in ast.walk(module.tree):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and module.canonical(node.func) in KERNEL_ENTRY_POINTS | {"nki.simulate"}
+        ):
+            wrapped.add(node.args[0].id)
+    for name in sorted(wrapped):
+        definition = module.definitions.get(name)
+        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) and definition not in roots:
+            roots.append(definition)
+    return roots
+
+
+def local_names(node: FunctionNode) -> set[str]:
+    """Names bound inside a function (parameters and assignment targets), which shadow globals."""
+    names = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+    if node.args.vararg:
+        names.add(node.args.vararg.arg)
+    if node.args.kwarg:
+        names.add(node.args.kwarg.arg)
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            names.add(child.id)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
+            names.add(child.name)
+    return names
+
+
+class _ScopeBuilder:
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.scope = KernelScope()
+        self.seen: set[int] = set()
+        self.queue: deque[ScopeFunction] = deque()
+
+    def add_roots(self, module: ModuleInfo) -> None:
+        for root in kernel_roots(module):
+            self._enqueue(ScopeFunction(module, root, "kernel"))
+
+    def _enqueue(self, function: ScopeFunction) -> None:
+        if id(function.node) in self.seen:
+            return
+        self.seen.add(id(function.node))
+        self.scope.functions.append(function)
+        self.queue.append(function)
+
+    def run(self) -> KernelScope:
+        while self.queue:
+            self._visit(self.queue.popleft())
+        return self.scope
+
+    def _visit(self, function: ScopeFunction) -> None:
+        module = function.module
+        bound = local_names(function.node)
+        for node in ast.walk(function.node):
+            target: tuple[ModuleInfo, Definition] | None = None
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+                target = self.workspace.resolve_name(module, node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                if isinstance(node.value, ast.Name) and node.value.id not in bound:
+                    target = self.workspace.resolve_attribute(module, node)
+            if target is not None:
+                link = CallLink(function.name, target[1].name, module.path, module.source.index.span_of_ast(node) or Span(0, 0))
+                self._reach(target[0], target[1], (*function.chain, link))
+
+    def _reach(self, module: ModuleInfo, definition: Definition, chain: tuple[CallLink, ...]) -> None:
+        if isinstance(definition, ast.ClassDef):
+            if id(definition) in self.seen:
+                return
+            self.seen.add(id(definition))
+            self.scope.classes.append(ScopeClass(module, definition, chain))
+            for stmt in definition.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self._enqueue(ScopeFunction(module, stmt, "method", chain, definition))
+            return
+        if any(is_kernel_decorator(module, d) for d in definition.decorator_list):
+            self.scope.jit_functions.add(id(definition))
+            if not chain or id(definition) in self.seen:
+                return
+        self._enqueue(ScopeFunction(module, definition, "helper", chain))
+
+
+def build_scope(workspace: Workspace, modules: list[ModuleInfo]) -> KernelScope:
+    builder = _ScopeBuilder(workspace)
+    for module in modules:
+        builder.add_roots(module)
+    for module in modules:
+        if module.tree is None:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                is_kernel_decorator(module, d) for d in node.decorator_list
+            ):
+                builder.scope.jit_functions.add(id(node))
+    return builder.run()

@@ -1,0 +1,3 @@
+from nki_ls.cli import main
+
+raise SystemExit(main())
