@@ -6,6 +6,7 @@ Exit codes: 0 no errors, 1 errors found, 2 usage or internal error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -34,9 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nki-ls", description="NKI language server and checker.")
     parser.add_argument("--version", action="version", version=version_text())
     parser.add_argument("--stdio", action="store_true", help="run the language server on stdio (default)")
-    parser.add_argument("--check", nargs="+", metavar="PATH", help="check files and folders, print diagnostics")
+    parser.add_argument(
+        "--check", nargs="+", metavar="PATH", help="check files and folders, print diagnostics"
+    )
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
-    parser.add_argument("--select", type=_codes, default=(), help="only these codes or prefixes (NKI0,NKI203)")
+    parser.add_argument(
+        "--select", type=_codes, default=(), help="only these codes or prefixes (NKI0,NKI203)"
+    )
     parser.add_argument("--ignore", type=_codes, default=(), help="skip these codes or prefixes")
     parser.add_argument("--exclude", type=_codes_raw, default=(), help="file/folder name patterns to skip")
     parser.add_argument("--target", choices=TARGETS, default="trn2")
@@ -100,13 +105,17 @@ def _apply_fixes(
             fixed[path] = diagnostics
             continue
         text = Path(path).read_text(encoding="utf-8")
-        new_text, applied = fix_text(text, lambda t, p=path: check_source(t, p, config), unsafe)
+        new_text, applied = fix_text(text, functools.partial(_recheck, path=path, config=config), unsafe)
         if new_text != text:
             Path(path).write_text(new_text, encoding="utf-8")
             for code, title in applied:
                 sys.stderr.write(f"fixed {_display(path)}: [{code}] {title}\n")
         fixed[path] = check_source(new_text, path, config)
     return fixed
+
+
+def _recheck(text: str, path: str, config: CheckConfig) -> list[Diagnostic]:
+    return check_source(text, path, config)
 
 
 def _emit(entries: list, args: argparse.Namespace, out: TextIO) -> None:  # type: ignore[type-arg]

@@ -31,7 +31,18 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, build_scope
 from nki_compiler.frontend.workspace import Workspace
 
-DEFAULT_EXCLUDES = (".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".mypy_cache")
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "dist",
+    ".tox",
+    ".mypy_cache",
+)
 _SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
 
 
@@ -64,7 +75,9 @@ def discover(paths: Iterable[str | Path], exclude: tuple[str, ...] = ()) -> list
             continue
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns) and not d.startswith("."))
-            found += [Path(root, f) for f in sorted(files) if f.endswith(".py") and not _excluded(f, patterns)]
+            found += [
+                Path(root, f) for f in sorted(files) if f.endswith(".py") and not _excluded(f, patterns)
+            ]
     return found
 
 
@@ -89,7 +102,9 @@ def check_source(text: str, path: str = "kernel.py", config: CheckConfig | None 
     return analyze(workspace, [module], config or CheckConfig())[module.path]
 
 
-def analyze(workspace: Workspace, modules: list[ModuleInfo], config: CheckConfig) -> dict[str, list[Diagnostic]]:
+def analyze(
+    workspace: Workspace, modules: list[ModuleInfo], config: CheckConfig
+) -> dict[str, list[Diagnostic]]:
     """Diagnostics of the given modules (kernel scope is computed from their roots, across imports)."""
     scope = build_scope(workspace, modules)
     reporter = Reporter(config.options())

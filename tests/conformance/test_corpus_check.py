@@ -24,7 +24,9 @@ def test_b2_files_have_no_errors(corpus: Path) -> None:
         errors = [d for d in diagnostics if d.severity is Severity.ERROR]
         if entry.relative in KNOWN_SYNTAX_ERRORS:
             if [d.code for d in errors] != ["NKI000"]:
-                failures.append(f"{entry.relative}: expected exactly one syntax error, got {[d.code for d in errors]}")
+                failures.append(
+                    f"{entry.relative}: expected exactly one syntax error, got {[d.code for d in errors]}"
+                )
             continue
         failures += [f"{entry.relative}:{d.span.start}: {d.code} {d.message}" for d in errors]
     assert not failures, "\n".join(failures[:50])

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Files the MANIFEST lists as broken upstream: they must report exactly a syntax error.
-KNOWN_SYNTAX_ERRORS = frozenset({"nki-library/src/nkilib_src/nkilib/core/mlp/mlp.py", "aws-neuron-sdk/nki/examples/layout-dynamic-loop.py"})
+KNOWN_SYNTAX_ERRORS = frozenset(
+    {
+        "nki-library/src/nkilib_src/nkilib/core/mlp/mlp.py",
+        "aws-neuron-sdk/nki/examples/layout-dynamic-loop.py",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 
 from nki_ls.cli import build_parser, main, run_check
 
-BAD = '''import nki
+BAD = """import nki
 import nki.language as nl
 
 
@@ -20,7 +20,7 @@ def kernel(a):
     x = {1, 2}  # nki: ignore[NKI014]
     del a  # nki: ignore
     return [i for i in range(2)]
-'''
+"""
 
 
 def _run(tmp_path: Path, *args: str, text: str = BAD) -> tuple[int, str]:
@@ -38,7 +38,17 @@ def test_json_format_is_exactly_the_documented_shape(tmp_path: Path) -> None:
     assert code == 1
     assert [r["code"] for r in records] == ["NKI001", "NKI011"]
     first = records[0]
-    assert set(first) == {"path", "line", "column", "end_line", "end_column", "severity", "code", "message", "fixes"}
+    assert set(first) == {
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "severity",
+        "code",
+        "message",
+        "fixes",
+    }
     assert (first["line"], first["column"], first["end_line"], first["end_column"]) == (7, 5, 7, 16)
     assert first["fixes"][0]["applicability"] == "safe"
     assert set(first["fixes"][0]["edits"][0]) == {"line", "column", "end_line", "end_column", "new_text"}
@@ -66,7 +76,9 @@ def test_clean_file_exits_zero(tmp_path: Path) -> None:
 def test_fix_is_applied_and_idempotent(tmp_path: Path) -> None:
     code, _ = _run(tmp_path, "--fix")
     fixed = (tmp_path / "k.py").read_text()
-    assert "    import math" not in fixed and fixed.startswith("import nki\nimport nki.language as nl\nimport math\n")
+    assert "    import math" not in fixed and fixed.startswith(
+        "import nki\nimport nki.language as nl\nimport math\n"
+    )
     assert code == 1  # the comprehension has no safe fix
     _run(tmp_path, "--fix")
     assert (tmp_path / "k.py").read_text() == fixed

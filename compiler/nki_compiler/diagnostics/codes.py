@@ -59,7 +59,13 @@ class Rule:
 
     def documentation(self) -> str:
         """Markdown documentation: what it flags, why, example, fix."""
-        parts = [f"### {self.code}: {self.template}", "", f"**Flags:** {self.flags}", "", f"**Why:** {self.basis}"]
+        parts = [
+            f"### {self.code}: {self.template}",
+            "",
+            f"**Flags:** {self.flags}",
+            "",
+            f"**Why:** {self.basis}",
+        ]
         if self.example:
             parts += ["", "**Example:**", "", "```python", self.example, "```"]
         parts += ["", f"**Fix:** {self.fix}"]

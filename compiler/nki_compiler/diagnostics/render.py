@@ -18,10 +18,14 @@ def location(index: LineIndex, span: Span) -> tuple[int, int, int, int]:
 
 def text(diagnostic: Diagnostic, index: LineIndex, display_path: str, show_fixes: bool = False) -> str:
     line, column, end_line, end_column = location(index, diagnostic.span)
-    header = f"{display_path}:{line}:{column}: {diagnostic.severity.value}[{diagnostic.code}] {diagnostic.message}"
+    header = (
+        f"{display_path}:{line}:{column}: {diagnostic.severity.value}[{diagnostic.code}] {diagnostic.message}"
+    )
     out = [header, *_snippet(index, diagnostic.span)]
     for note in diagnostic.notes:
-        out.append(f"  note: {note.message} ({note.path}:{_note_line(note.path, note.span, index, display_path)})")
+        out.append(
+            f"  note: {note.message} ({note.path}:{_note_line(note.path, note.span, index, display_path)})"
+        )
     for fix in diagnostic.fixes if show_fixes else ():
         out.append(f"  fix ({fix.applicability.value}): {fix.title}")
         for edit in fix.edits:
@@ -52,7 +56,13 @@ def _snippet(index: LineIndex, span: Span) -> list[str]:
 
 def edit_record(edit: Edit, index: LineIndex) -> dict[str, Any]:
     line, column, end_line, end_column = location(index, edit.span)
-    return {"line": line, "column": column, "end_line": end_line, "end_column": end_column, "new_text": edit.new_text}
+    return {
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "new_text": edit.new_text,
+    }
 
 
 def json_record(diagnostic: Diagnostic, index: LineIndex, display_path: str) -> dict[str, Any]:

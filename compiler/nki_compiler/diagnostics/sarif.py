@@ -55,19 +55,30 @@ def _region(index: LineIndex, span) -> dict[str, int]:  # noqa: ANN001
     return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
 
 
-def _result(diagnostic: Diagnostic, index: LineIndex, path: str, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(
+    diagnostic: Diagnostic, index: LineIndex, path: str, rule_index: dict[str, int]
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "ruleIndex": rule_index[diagnostic.code],
         "level": _LEVEL[diagnostic.severity.value],
         "message": {"text": diagnostic.message},
         "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(index, diagnostic.span)}}
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path},
+                    "region": _region(index, diagnostic.span),
+                }
+            }
         ],
     }
     if diagnostic.notes:
         result["relatedLocations"] = [
-            {"id": i, "message": {"text": note.message}, "physicalLocation": {"artifactLocation": {"uri": note.path}}}
+            {
+                "id": i,
+                "message": {"text": note.message},
+                "physicalLocation": {"artifactLocation": {"uri": note.path}},
+            }
             for i, note in enumerate(diagnostic.notes)
         ]
     if diagnostic.fixes:

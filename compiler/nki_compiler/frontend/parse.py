@@ -39,7 +39,11 @@ def _syntax_diagnostic(source: SourceFile, error: SyntaxError) -> Diagnostic:
     column = max((error.offset or 1) - 1, 0)
     start = index.offset(Position(line, column), Encoding.CODE_POINT)
     end = start
-    if error.end_lineno and error.end_offset and (error.end_lineno, error.end_offset) > (line + 1, column + 1):
+    if (
+        error.end_lineno
+        and error.end_offset
+        and (error.end_lineno, error.end_offset) > (line + 1, column + 1)
+    ):
         end = index.offset(Position(error.end_lineno - 1, error.end_offset - 1), Encoding.CODE_POINT)
     if end == start and start < len(source.text) and source.text[start] not in "\r\n":
         end = start + 1

@@ -95,14 +95,14 @@ def kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
         ):
             roots.append(node)
     wrapped: set[str] = set()
-    for node in ast.walk(module.tree):
+    for call in ast.walk(module.tree):
         if (
-            isinstance(node, ast.Call)
-            and node.args
-            and isinstance(node.args[0], ast.Name)
-            and module.canonical(node.func) in KERNEL_ENTRY_POINTS | {"nki.simulate"}
+            isinstance(call, ast.Call)
+            and call.args
+            and isinstance(call.args[0], ast.Name)
+            and module.canonical(call.func) in KERNEL_ENTRY_POINTS | {"nki.simulate"}
         ):
-            wrapped.add(node.args[0].id)
+            wrapped.add(call.args[0].id)
     for name in sorted(wrapped):
         definition = module.definitions.get(name)
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) and definition not in roots:
@@ -159,7 +159,12 @@ class _ScopeBuilder:
                 if isinstance(node.value, ast.Name) and node.value.id not in bound:
                     target = self.workspace.resolve_attribute(module, node)
             if target is not None:
-                link = CallLink(function.name, target[1].name, module.path, module.source.index.span_of_ast(node) or Span(0, 0))
+                link = CallLink(
+                    function.name,
+                    target[1].name,
+                    module.path,
+                    module.source.index.span_of_ast(node) or Span(0, 0),
+                )
                 self._reach(target[0], target[1], (*function.chain, link))
 
     def _reach(self, module: ModuleInfo, definition: Definition, chain: tuple[CallLink, ...]) -> None:

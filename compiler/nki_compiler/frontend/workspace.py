@@ -47,7 +47,9 @@ class Workspace:
                 return self.module(key)
         return None
 
-    def resolve_name(self, module: ModuleInfo, name: str, hops: int = 0) -> tuple[ModuleInfo, Definition] | None:
+    def resolve_name(
+        self, module: ModuleInfo, name: str, hops: int = 0
+    ) -> tuple[ModuleInfo, Definition] | None:
         """The definition a module-level name refers to, following `from x import name` chains."""
         definition = module.definitions.get(name)
         if definition is not None:
@@ -69,7 +71,9 @@ class Workspace:
             return None
         return self.resolve_name(target, imported.attr, hops)
 
-    def resolve_attribute(self, module: ModuleInfo, expr: ast.Attribute) -> tuple[ModuleInfo, Definition] | None:
+    def resolve_attribute(
+        self, module: ModuleInfo, expr: ast.Attribute
+    ) -> tuple[ModuleInfo, Definition] | None:
         """`mod.func` / `pkg.mod.func` where `mod` is an imported project module."""
         chain: list[str] = []
         node: ast.expr = expr
@@ -94,8 +98,27 @@ class Workspace:
 
 
 _EXTERNAL_ROOTS = frozenset(
-    {"nki", "neuronxcc", "numpy", "torch", "jax", "math", "dataclasses", "enum", "typing", "functools",
-     "os", "sys", "logging", "collections", "itertools", "abc", "re", "torch_neuronx", "jax_neuronx"}
+    {
+        "nki",
+        "neuronxcc",
+        "numpy",
+        "torch",
+        "jax",
+        "math",
+        "dataclasses",
+        "enum",
+        "typing",
+        "functools",
+        "os",
+        "sys",
+        "logging",
+        "collections",
+        "itertools",
+        "abc",
+        "re",
+        "torch_neuronx",
+        "jax_neuronx",
+    }
 )
 
 

@@ -50,7 +50,11 @@ def _only_iterated_or_tested(parent: ast.AST | None, node: ast.AST) -> bool:
 @on(ast.Call)
 def set_constructor(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Call)
-    if isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset") and node.func.id not in _bound(ctx):
+    if (
+        isinstance(node.func, ast.Name)
+        and node.func.id in ("set", "frozenset")
+        and node.func.id not in _bound(ctx)
+    ):
         ctx.report("NKI014", node)
 
 
@@ -73,7 +77,8 @@ def keyword_expansion(ctx: FunctionContext, node: ast.AST) -> None:
     fixes: tuple[Fix, ...] = ()
     value = node.value
     if isinstance(value, ast.Dict) and all(
-        isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.isidentifier() for k in value.keys
+        isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.isidentifier()
+        for k in value.keys
     ):
         parts = [f"{k.value}={ctx.text(v)}" for k, v in zip(value.keys, value.values, strict=True)]  # type: ignore[union-attr]
         fixes = (Fix("Pass the keywords explicitly", (Edit(ctx.span(node), ", ".join(parts)),)),)

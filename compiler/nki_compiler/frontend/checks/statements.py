@@ -62,11 +62,18 @@ def _raise_fix(ctx: FunctionContext, node: ast.Raise) -> tuple[Fix, ...]:
     if message is None:
         return ()
     parent = ctx.parent(node)
-    if isinstance(parent, ast.If) and parent.body == [node] and not parent.orelse and _is_plain_if(ctx, parent):
+    if (
+        isinstance(parent, ast.If)
+        and parent.body == [node]
+        and not parent.orelse
+        and _is_plain_if(ctx, parent)
+    ):
         condition = ctx.text(parent.test)
         new = f"assert not ({condition}), {message}"
         return (Fix("Replace `if ...: raise` with `assert`", (replace_node(ctx, parent, new),)),)
-    return (Fix("Replace `raise` with `assert False`", (replace_node(ctx, node, f"assert False, {message}"),)),)
+    return (
+        Fix("Replace `raise` with `assert False`", (replace_node(ctx, node, f"assert False, {message}"),)),
+    )
 
 
 def _is_plain_if(ctx: FunctionContext, node: ast.If) -> bool:
