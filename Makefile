@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint corpus bench clean
+.PHONY: help demo test test-fast lint corpus bench clean e2e-nvim
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint    - ruff lint + format check, mypy"
 	@echo "make corpus  - conformance over ../shared/corpus (slow)"
 	@echo "make bench   - print speed figures (bench/)"
+	@echo "make e2e-nvim - language server end to end in a real headless Neovim"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ lint: $(STAMP)
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -m corpus tests/conformance
+
+e2e-nvim: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e/test_neovim.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py

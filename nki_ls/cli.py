@@ -6,6 +6,7 @@ Exit codes: 0 no errors, 1 errors found, 2 usage or internal error.
 from __future__ import annotations
 
 import argparse
+import difflib
 import functools
 import json
 import os
@@ -14,12 +15,11 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
-from nki_compiler.check import CheckConfig, check_paths, check_source
+from nki_compiler.check import CheckConfig, InternalError, check_paths, check_source
 from nki_compiler.diagnostics import render
 from nki_compiler.diagnostics.model import Diagnostic, Severity
 from nki_compiler.diagnostics.sarif import sarif_log
 from nki_compiler.fixer import fix_text
-from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.source import LineIndex
 from nki_compiler.version import NKI_LANGUAGE_VERSION, __version__
 
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--check", nargs="+", metavar="PATH", help="check files and folders, print diagnostics"
     )
+    parser.add_argument("--ir", metavar="PATH::KERNEL", help="print the specialized IR of one kernel")
+    parser.add_argument("--profile", metavar="PATH::KERNEL", help="back-end report: memory, engines, latency")
+    parser.add_argument("--trace", metavar="OUT.json", help="with --profile: write a Chrome/Perfetto trace")
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument(
         "--select", type=_codes, default=(), help="only these codes or prefixes (NKI0,NKI203)"
@@ -45,9 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", type=_codes, default=(), help="skip these codes or prefixes")
     parser.add_argument("--exclude", type=_codes_raw, default=(), help="file/folder name patterns to skip")
     parser.add_argument("--target", choices=TARGETS, default="trn2")
+    parser.add_argument("--jobs", type=int, default=0, help="--check worker processes (0: one per core)")
     parser.add_argument("--frontend", choices=("auto", "parser", "tracer"), default="auto")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     parser.add_argument("--show-fixes", action="store_true", help="list available fixes with each diagnostic")
     return parser
 
@@ -66,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             return run_check(args, sys.stdout)
+        if args.ir:
+            return run_ir(args, sys.stdout)
+        if args.profile:
+            return run_profile(args, sys.stdout)
         from nki_ls.server import serve  # imported lazily: --check must not need pygls
 
         serve()
@@ -82,23 +91,87 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         sys.stderr.write(f"nki-ls: no such file or directory: {', '.join(missing)}\n")
         return EXIT_FAILURE
-    config = CheckConfig(args.target, args.select, args.ignore, args.frontend, args.exclude)
-    workspace = Workspace()
-    results = check_paths(args.check, config, workspace)
-    if args.fix:
-        results = _apply_fixes(results, config, args.unsafe_fixes, out)
+    config = CheckConfig(args.target, args.select, args.ignore, args.frontend, args.exclude, args.jobs)
+    internal_errors: list[InternalError] = []
+    results = check_paths(args.check, config, errors=internal_errors)
+    fixed_texts: dict[str, str] = {}
+    if args.fix or args.diff:
+        results = _apply_fixes(results, config, args.unsafe_fixes, out, args.diff, fixed_texts)
+        if args.diff:
+            return EXIT_ERRORS if fixed_texts else EXIT_OK
     entries = []
     for path, diagnostics in results.items():
-        module = workspace.module(path)
-        index = module.source.index if module else LineIndex("")
+        if not diagnostics:
+            continue
+        index = _line_index(path)
+        if path in fixed_texts:
+            index = LineIndex(fixed_texts[path])
         entries += [(d, index, _display(path)) for d in diagnostics]
     _emit(entries, args, out)
-    return EXIT_ERRORS if any(d.severity is Severity.ERROR for d, _, _ in entries) else EXIT_OK
+    _report_internal_errors(internal_errors)
+    # Policy: errors found in the code win (exit 1); otherwise a defect of ours makes the run exit 2.
+    if any(d.severity is Severity.ERROR for d, _, _ in entries):
+        return EXIT_ERRORS
+    return EXIT_FAILURE if internal_errors else EXIT_OK
+
+
+def _line_index(path: str) -> LineIndex:
+    try:  # the same decoding as the workspace that produced the spans
+        return LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return LineIndex("")
+
+
+def _report_internal_errors(errors: list[InternalError]) -> None:
+    for error in errors:
+        sys.stderr.write(
+            f"nki-ls internal error in {_display(error.path)} ({error.stage}); other results are complete. "
+            f"Please report it with this message ({version_text()}):\n{error.details}\n"
+        )
+
+
+def run_ir(args: argparse.Namespace, out: TextIO) -> int:
+    from nki_ls.commands import CommandError, ir_command, split_kernel_ref
+
+    try:
+        path, kernel = split_kernel_ref(args.ir)
+        text, diagnostics = ir_command(path, kernel, args.target)
+    except CommandError as error:
+        sys.stderr.write(f"nki-ls: {error}\n")
+        return EXIT_FAILURE
+    out.write(text)
+    index = LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
+    for d in diagnostics:
+        sys.stderr.write(render.text(d, index, _display(path), False) + "\n\n")
+    return EXIT_ERRORS if any(d.severity is Severity.ERROR for d in diagnostics) else EXIT_OK
+
+
+def run_profile(args: argparse.Namespace, out: TextIO) -> int:
+    from nki_ls.commands import CommandError, split_kernel_ref
+    from nki_ls.profile_command import profile_command
+
+    try:
+        path, kernel = split_kernel_ref(args.profile)
+        text, diagnostics = profile_command(path, kernel, args.target, args.trace)
+    except CommandError as error:
+        sys.stderr.write(f"nki-ls: {error}\n")
+        return EXIT_FAILURE
+    out.write(text)
+    index = LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
+    for d in diagnostics:
+        sys.stderr.write(render.text(d, index, _display(path), False) + "\n\n")
+    return EXIT_ERRORS if any(d.severity is Severity.ERROR for d in diagnostics) else EXIT_OK
 
 
 def _apply_fixes(
-    results: dict[str, list[Diagnostic]], config: CheckConfig, unsafe: bool, out: TextIO
+    results: dict[str, list[Diagnostic]],
+    config: CheckConfig,
+    unsafe: bool,
+    out: TextIO,
+    diff: bool = False,
+    fixed_texts: dict[str, str] | None = None,
 ) -> dict[str, list[Diagnostic]]:
+    """Apply fixes to a fixpoint; `diff` prints a unified diff instead of writing. Records new texts."""
     fixed: dict[str, list[Diagnostic]] = {}
     for path, diagnostics in results.items():
         if not any(d.fixes for d in diagnostics):
@@ -107,9 +180,16 @@ def _apply_fixes(
         text = Path(path).read_text(encoding="utf-8")
         new_text, applied = fix_text(text, functools.partial(_recheck, path=path, config=config), unsafe)
         if new_text != text:
-            Path(path).write_text(new_text, encoding="utf-8")
+            if fixed_texts is not None:
+                fixed_texts[path] = new_text
+            if diff:
+                name = _display(path)
+                lines = difflib.unified_diff(text.splitlines(True), new_text.splitlines(True), f"a/{name}", f"b/{name}")
+                out.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
+            else:
+                Path(path).write_text(new_text, encoding="utf-8")
             for code, title in applied:
-                sys.stderr.write(f"fixed {_display(path)}: [{code}] {title}\n")
+                sys.stderr.write(f"{'would fix' if diff else 'fixed'} {_display(path)}: [{code}] {title}\n")
         fixed[path] = check_source(new_text, path, config)
     return fixed
 

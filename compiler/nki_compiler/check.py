@@ -8,15 +8,15 @@ Never imports or executes the code it checks.
 
 from __future__ import annotations
 
-import fnmatch
-import os
 import re
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from nki_compiler.diagnostics.codes import matches
 from nki_compiler.diagnostics.model import Diagnostic
+from nki_compiler.discovery import DEFAULT_EXCLUDES, discover  # noqa: F401  (re-exported)
 from nki_compiler.frontend import checks as _checks  # noqa: F401  (registers the checks)
 from nki_compiler.frontend.checks.base import (
     CLASS_CHECKS,
@@ -31,18 +31,6 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, build_scope
 from nki_compiler.frontend.workspace import Workspace
 
-DEFAULT_EXCLUDES = (
-    ".git",
-    ".hg",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-    "build",
-    "dist",
-    ".tox",
-    ".mypy_cache",
-)
 _SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
 
 
@@ -53,6 +41,7 @@ class CheckConfig:
     ignore: tuple[str, ...] = ()
     frontend: str = "auto"
     exclude: tuple[str, ...] = ()
+    jobs: int = 1  # worker processes for check_paths; 0: one per core when there are many files
 
     def options(self) -> CheckOptions:
         # Opt-in rules are on only when selected by their exact code.
@@ -64,35 +53,39 @@ class CheckConfig:
         return not matches(code, self.ignore)
 
 
-def discover(paths: Iterable[str | Path], exclude: tuple[str, ...] = ()) -> list[Path]:
-    """`.py` files under the given files and folders, skipping virtualenvs, VCS folders and excludes."""
-    found: list[Path] = []
-    patterns = DEFAULT_EXCLUDES + exclude
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            found.append(path)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns) and not d.startswith("."))
-            found += [
-                Path(root, f) for f in sorted(files) if f.endswith(".py") and not _excluded(f, patterns)
-            ]
-    return found
+@dataclass(frozen=True)
+class InternalError:
+    """An exception escaped the analysis of `path`: a defect of this tool, never a diagnostic."""
 
-
-def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
+    path: str
+    stage: str
+    details: str  # the formatted traceback
 
 
 def check_paths(
-    paths: Iterable[str | Path], config: CheckConfig | None = None, workspace: Workspace | None = None
+    paths: Iterable[str | Path],
+    config: CheckConfig | None = None,
+    workspace: Workspace | None = None,
+    errors: list[InternalError] | None = None,
 ) -> dict[str, list[Diagnostic]]:
+    """Diagnostics per file. With `errors`, internal errors are collected there and the other checks
+    and files go on; without it they propagate (tests want to see them)."""
     config = config or CheckConfig()
-    workspace = workspace or Workspace()
     files = discover(paths, config.exclude)
-    modules = [m for m in (workspace.module(f) for f in files) if m is not None]
-    return analyze(workspace, modules, config)
+    if workspace is None:
+        from nki_compiler.parallel import check_in_parallel  # noqa: PLC0415  (pulls in multiprocessing)
+
+        parallel = check_in_parallel(files, config, errors)
+        if parallel is not None:
+            return parallel
+    workspace = workspace or Workspace()
+    modules = []
+    for file in files:
+        loaded: list[ModuleInfo | None] = []
+        _guarded(errors, str(file), "loading", lambda f=file, out=loaded: out.append(workspace.module(f)))
+        if loaded and loaded[0] is not None:
+            modules.append(loaded[0])
+    return analyze(workspace, modules, config, errors)
 
 
 def check_source(text: str, path: str = "kernel.py", config: CheckConfig | None = None) -> list[Diagnostic]:
@@ -103,14 +96,29 @@ def check_source(text: str, path: str = "kernel.py", config: CheckConfig | None 
 
 
 def analyze(
-    workspace: Workspace, modules: list[ModuleInfo], config: CheckConfig
+    workspace: Workspace,
+    modules: list[ModuleInfo],
+    config: CheckConfig,
+    errors: list[InternalError] | None = None,
 ) -> dict[str, list[Diagnostic]]:
     """Diagnostics of the given modules (kernel scope is computed from their roots, across imports)."""
-    scope = build_scope(workspace, modules)
+    return analyze_with_scope(workspace, modules, config, errors)[0]
+
+
+def analyze_with_scope(
+    workspace: Workspace,
+    modules: list[ModuleInfo],
+    config: CheckConfig,
+    errors: list[InternalError] | None = None,
+) -> tuple[dict[str, list[Diagnostic]], KernelScope]:
+    scopes: list[KernelScope] = []
+    where = modules[0].path if len(modules) == 1 else "<kernel scope>"
+    _guarded(errors, where, "kernel scope", lambda: scopes.append(build_scope(workspace, modules)))
+    scope = scopes[0] if scopes else KernelScope()
     reporter = Reporter(config.options())
     wanted = {m.path for m in modules}
     for module in modules:
-        _check_module(module, scope, reporter)
+        _check_module(module, scope, reporter, errors)
     results: dict[str, list[Diagnostic]] = {m.path: [] for m in modules}
     for diagnostic in reporter.diagnostics:
         if diagnostic.path in wanted and config.wants(diagnostic.code):
@@ -118,23 +126,44 @@ def analyze(
     for module in modules:
         kept = _apply_suppressions(module, results[module.path])
         results[module.path] = sorted(kept, key=lambda d: d.sort_key)
-    return results
+    return results, scope
 
 
-def _check_module(module: ModuleInfo, scope: KernelScope, reporter: Reporter) -> None:
+def _check_module(
+    module: ModuleInfo, scope: KernelScope, reporter: Reporter, errors: list[InternalError] | None
+) -> None:
     for diagnostic in module.parse_diagnostics:
         reporter.add(diagnostic)
     if module.tree is None:
         return
     context = ModuleContext(module, scope, reporter)
+    path = module.path
     for module_check in MODULE_CHECKS:
-        module_check(context)
+        _guarded(errors, path, _name(module_check), lambda c=module_check: c(context))
     for klass in scope.classes:
         if klass.module is module:
             for class_check in CLASS_CHECKS:
-                class_check(context, klass)
-    for function in scope.in_file(module.path):
-        run_function_checks(FunctionContext(module, scope, reporter, function=function))
+                _guarded(errors, path, _name(class_check), lambda c=class_check, k=klass: c(context, k))
+    for function in scope.in_file(path):
+        function_context = FunctionContext(module, scope, reporter, function=function)
+        _guarded(
+            errors, path, f"checks of `{function.name}`", lambda c=function_context: run_function_checks(c)
+        )
+
+
+def _guarded(errors: list[InternalError] | None, path: str, stage: str, action: Callable[[], object]) -> None:
+    """Run one unit of analysis; with an `errors` list, a crash is recorded there and the rest goes on."""
+    if errors is None:
+        action()
+        return
+    try:
+        action()
+    except Exception:  # a defect in one check must not hide the results of the others
+        errors.append(InternalError(path, stage, traceback.format_exc()))
+
+
+def _name(check: Callable[..., object]) -> str:
+    return f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
 
 
 def _apply_suppressions(module: ModuleInfo, diagnostics: list[Diagnostic]) -> list[Diagnostic]:

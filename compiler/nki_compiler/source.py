@@ -9,8 +9,11 @@ offsets, LSP `utf-8`). Lines are 0-based here; presentation layers add 1 where t
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from enum import Enum
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Encoding(str, Enum):
@@ -67,16 +70,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        i, n = 0, len(text)
-        while i < n:
-            ch = text[i]
-            if ch == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            if ch in "\r\n":
-                starts.append(i + 1)
-            i += 1
-        self.line_starts = starts
+        self.line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
 
     @property
     def line_count(self) -> int:

@@ -97,6 +97,25 @@ def _build() -> dict[str, Rule]:
         "—",
         "",
     )
+    # Specializer codes (not in the catalogue): the meta-program itself fails at compile time.
+    rules["NKI218"] = Rule(
+        "NKI218",
+        Severity.ERROR,
+        "compile-time assertion failed: <message>",
+        "an `assert` whose condition is false for the declared argument facts",
+        "asserts run during specialization; a failing one is a compile error (nki-language-rules.md §2.6)",
+        "—",
+        "",
+    )
+    rules["NKI219"] = Rule(
+        "NKI219",
+        Severity.ERROR,
+        "specialization budget exceeded: <detail>",
+        "a loop, `while` or call chain that unrolls past the specializer's budgets",
+        "unrolling is done at compile time; use a runtime loop (`nl.fori_loop`) for long loops",
+        "—",
+        "",
+    )
     return rules
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nki_compiler.frontend.parse import parse
+from nki_compiler.frontend.walk import walk
 from nki_compiler.source import SourceFile
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -35,10 +36,18 @@ class ModuleInfo:
     definitions: dict[str, Definition] = field(default_factory=dict)
     imports: dict[str, ImportedName] = field(default_factory=dict)
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    _nodes: list[ast.AST] | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
         return self.source.path
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree in `ast.walk` order, computed once (several passes need it)."""
+        if self._nodes is None:
+            self._nodes = walk(self.tree) if self.tree is not None else []
+        return self._nodes
 
     @classmethod
     def from_source(cls, source: SourceFile) -> ModuleInfo:

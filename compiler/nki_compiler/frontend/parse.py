@@ -17,7 +17,14 @@ class ParseResult:
     diagnostics: tuple[Diagnostic, ...]
 
 
+#: Beyond this a file is generated data, not a kernel; parsing it could take minutes and gigabytes.
+MAX_SOURCE_CHARS = 8_000_000
+
+
 def parse(source: SourceFile) -> ParseResult:
+    if len(source.text) > MAX_SOURCE_CHARS:
+        detail = f"file too large to analyse ({len(source.text):,} characters; the limit is {MAX_SOURCE_CHARS:,})"
+        return ParseResult(None, (_whole_file_diagnostic(source, detail),))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not ours to report
@@ -25,11 +32,13 @@ def parse(source: SourceFile) -> ParseResult:
     except SyntaxError as error:
         return ParseResult(None, (_syntax_diagnostic(source, error),))
     except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting
-        span = Span(0, 0)
-        r = rule("NKI000")
-        message = r.format(detail=str(error) or type(error).__name__)
-        return ParseResult(None, (Diagnostic(r.code, r.severity, message, source.path, span),))  # type: ignore[arg-type]
+        return ParseResult(None, (_whole_file_diagnostic(source, str(error) or type(error).__name__),))
     return ParseResult(tree, ())
+
+
+def _whole_file_diagnostic(source: SourceFile, detail: str) -> Diagnostic:
+    r = rule("NKI000")
+    return Diagnostic(r.code, r.severity, r.format(detail=detail), source.path, Span(0, 0))  # type: ignore[arg-type]
 
 
 def _syntax_diagnostic(source: SourceFile, error: SyntaxError) -> Diagnostic:

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nki_compiler.frontend.modules import Definition, ModuleInfo
+from nki_compiler.frontend.walk import walk
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.source import Span
 
@@ -95,7 +96,7 @@ def kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
         ):
             roots.append(node)
     wrapped: set[str] = set()
-    for call in ast.walk(module.tree):
+    for call in module.nodes:
         if (
             isinstance(call, ast.Call)
             and call.args
@@ -117,7 +118,7 @@ def local_names(node: FunctionNode) -> set[str]:
         names.add(node.args.vararg.arg)
     if node.args.kwarg:
         names.add(node.args.kwarg.arg)
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
             names.add(child.id)
         elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
@@ -151,7 +152,7 @@ class _ScopeBuilder:
     def _visit(self, function: ScopeFunction) -> None:
         module = function.module
         bound = local_names(function.node)
-        for node in ast.walk(function.node):
+        for node in walk(function.node):
             target: tuple[ModuleInfo, Definition] | None = None
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
                 target = self.workspace.resolve_name(module, node.id)
@@ -191,7 +192,7 @@ def build_scope(workspace: Workspace, modules: list[ModuleInfo]) -> KernelScope:
     for module in modules:
         if module.tree is None:
             continue
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                 is_kernel_decorator(module, d) for d in node.decorator_list
             ):

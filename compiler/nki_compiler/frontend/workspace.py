@@ -26,6 +26,8 @@ class Workspace:
         self._modules.pop(_key(path), None)
 
     def module(self, path: str | Path) -> ModuleInfo | None:
+        if isinstance(path, str) and path in self._modules:  # already a resolved key: skip realpath
+            return self._modules[path]
         key = _key(path)
         if key not in self._modules:
             self._modules[key] = self._load(key)
@@ -42,9 +44,9 @@ class Workspace:
 
     def resolve_module(self, importer: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
         for candidate in module_name_candidates(Path(importer.path), module, level):
-            key = _key(candidate)
-            if key in self.overlays or candidate.is_file():
-                return self.module(key)
+            # one stat per candidate; resolving symlinks is only needed to look up editor overlays
+            if candidate.is_file() or (self.overlays and _key(candidate) in self.overlays):
+                return self.module(candidate)
         return None
 
     def resolve_name(

@@ -16,6 +16,7 @@ from nki_compiler.diagnostics.codes import rule
 from nki_compiler.diagnostics.model import Diagnostic, Fix, Note, Severity
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, ScopeClass, ScopeFunction
+from nki_compiler.frontend.walk import child_nodes
 from nki_compiler.source import Span
 
 
@@ -147,7 +148,7 @@ def run_function_checks(ctx: FunctionContext) -> None:
         node = stack.pop()
         for check in NODE_CHECKS.get(type(node), ()):
             check(ctx, node)
-        children = list(ast.iter_child_nodes(node))
+        children = child_nodes(node)
         for child in children:
             ctx.parents[id(child)] = node
         stack.extend(reversed(children))

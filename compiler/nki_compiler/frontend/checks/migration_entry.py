@@ -1,0 +1,326 @@
+"""NKI5xx rules on imports, entry points, decorators, kernel signatures and launches (host code included).
+
+NKI510, NKI515, NKI516, NKI527, NKI531, NKI533, NKI537, NKI552, NKI558, NKI560, NKI561.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
+from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_function, on_module
+from nki_compiler.frontend.checks.migration_common import (
+    allocations,
+    argument,
+    canonical,
+    keyword,
+    module_alias,
+    remove_argument,
+)
+from nki_compiler.frontend.scope import kernel_roots
+from nki_compiler.source import Span
+
+#: Namespaces that exist under `nki` in 0.6; other `neuronxcc.nki.*` modules have no direct successor.
+NEW_MODULES = frozenset(
+    {"nki", "nki.language", "nki.isa", "nki.isa.constants", "nki.typing", "nki.collectives"}
+)
+REMOVED_ENTRY_POINTS = frozenset({"nki.baremetal", "nki.benchmark", "nki.profile", "nki.simulate_kernel"})
+TORCH_JIT = frozenset({"torch_neuronx.nki_jit", "torch_neuronx.xla_impl.ops.nki_jit"})
+OFF_CHIP = frozenset({"nki.language.hbm", "nki.language.private_hbm"})
+#: NKI515/NKI560 are documented errors, yet 0.6-era corpus kernels (AWS docs examples, nki-moe) still use
+#: them: until a 0.6 compiler confirms the rejection they are warnings (no false errors).
+UNCONFIRMED = Severity.WARNING
+
+
+# ---- imports -------------------------------------------------------------------------------------
+
+
+def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            yield from _module_statements(stmt.body)
+            yield from _module_statements(getattr(stmt, "orelse", []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _module_statements(handler.body)
+
+
+def _legacy(name: str) -> bool:
+    return name == "neuronxcc.nki" or name.startswith("neuronxcc.nki.")
+
+
+def _is_legacy_import(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Import):
+        return any(_legacy(a.name) for a in stmt.names)
+    if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+        if stmt.module == "neuronxcc":
+            return any(a.name == "nki" for a in stmt.names)
+        return _legacy(stmt.module)
+    return False
+
+
+def rewritten_import(stmt: ast.stmt) -> str | None:
+    """The 0.6 spelling of a legacy import statement, or None when no exact rewrite exists."""
+    if isinstance(stmt, ast.Import):
+        parts = []
+        for alias in stmt.names:
+            if not _legacy(alias.name):
+                parts.append(alias.name + (f" as {alias.asname}" if alias.asname else ""))
+                continue
+            new = alias.name[len("neuronxcc.") :]
+            if alias.asname is None or new not in NEW_MODULES:
+                return None  # `neuronxcc.x.y` stays the bound name, or the module has no successor
+            parts.append(new if alias.asname == new else f"{new} as {alias.asname}")
+        return "import " + ", ".join(parts)
+    if isinstance(stmt, ast.ImportFrom) and stmt.module:
+        names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in stmt.names)
+        if stmt.module == "neuronxcc":
+            if [a.name for a in stmt.names] != ["nki"]:
+                return None
+            return "import " + names
+        new = stmt.module[len("neuronxcc.") :]
+        return f"from {new} import {names}" if new in NEW_MODULES else None
+    return None
+
+
+def import_fix(ctx: ModuleContext, stmt: ast.stmt) -> tuple[Fix, ...]:
+    new = rewritten_import(stmt)
+    if new is None or "\n" in ctx.text(stmt):
+        return ()
+    return (Fix(f"Import from the `nki` namespace: `{new}`", (Edit(ctx.span(stmt), new),)),)
+
+
+@on_module
+def legacy_imports(ctx: ModuleContext) -> None:
+    if ctx.module.tree is None:
+        return
+    for stmt in _module_statements(ctx.module.tree.body):
+        if _is_legacy_import(stmt):
+            ctx.report("NKI537", stmt, fixes=import_fix(ctx, stmt))
+
+
+@on_function
+def legacy_namespace_in_kernel(ctx: FunctionContext) -> None:
+    """NKI510: one diagnostic per function, at its first use of a `neuronxcc.nki` name."""
+    decorators = {id(n) for d in ctx.function.node.decorator_list for n in ast.walk(d)}
+    first: ast.Name | None = None
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in decorators:
+            imported = ctx.module.imports.get(node.id)
+            if imported is None or imported.node is None or not _is_legacy_import(imported.node):
+                continue
+            if first is None or ctx.span(node).start < ctx.span(first).start:
+                first = node
+    if first is None:
+        return
+    statement = ctx.module.imports[first.id].node
+    fixes = import_fix(ctx, statement) if statement is not None else ()
+    ctx.report("NKI510", first, fixes=fixes)
+
+
+# ---- entry points and decorators -----------------------------------------------------------------
+
+
+def _insert_import(ctx: ModuleContext, line: str) -> Edit:
+    """Insert `line` after the last module-level import (or at the top)."""
+    tree = ctx.module.tree
+    assert tree is not None
+    imports = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    if not imports:
+        return Edit(Span(0, 0), line + "\n")
+    end = ctx.span(imports[-1]).end
+    return Edit(Span(end, end), "\n" + line)
+
+
+def _nki_name(ctx: ModuleContext) -> tuple[str, tuple[Edit, ...]]:
+    alias = module_alias(ctx, "nki")
+    return (alias, ()) if alias else ("nki", (_insert_import(ctx, "import nki"),))
+
+
+@on_module
+def entry_points(ctx: ModuleContext) -> None:
+    if ctx.module.tree is None:
+        return
+    decorators = {
+        id(d.func if isinstance(d, ast.Call) else d): d
+        for node in ast.walk(ctx.module.tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for d in node.decorator_list
+    }
+    parents = {id(c): p for p in ast.walk(ctx.module.tree) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(ctx.module.tree):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+            if isinstance(parents.get(id(node)), ast.Attribute):
+                continue  # only the outermost name of a dotted chain
+            name = canonical(ctx, node)
+            if name in REMOVED_ENTRY_POINTS:
+                _removed_entry_point(ctx, node, name, decorators.get(id(node)), parents.get(id(node)))
+            elif name in TORCH_JIT:
+                prefix, edits = _nki_name(ctx)
+                fix = Fix(f"Use `{prefix}.jit`", (*edits, Edit(ctx.span(node), f"{prefix}.jit")))
+                ctx.report("NKI560", node, fixes=(fix,), severity=UNCONFIRMED)
+            elif name == "jax_neuronx.nki_call":
+                _jax_call(ctx, node, parents.get(id(node)))
+            elif name == "nki.tensor":
+                fix = Fix(
+                    "Use `nki.meta.tensor`",
+                    (Edit(ctx.span(node), ctx.text(node)[: -len("tensor")] + "meta.tensor"),),
+                )
+                ctx.report("NKI552", node, fixes=(fix,))
+        elif isinstance(node, ast.Call) and canonical(ctx, node.func) == "nki.jit":
+            _jit_options(ctx, node)
+
+
+def _removed_entry_point(
+    ctx: ModuleContext, node: ast.expr, name: str, decorator: ast.expr | None, parent: ast.AST | None
+) -> None:
+    prefix = ctx.text(node)[: -len(name.rsplit(".", 1)[1])]
+    fixes: tuple[Fix, ...] = ()
+    if name == "nki.simulate_kernel" and isinstance(parent, ast.Call) and parent.func is node and parent.args:
+        first = parent.args[0]
+        if not isinstance(first, ast.Starred):
+            call = ctx.span(parent)
+            text = ctx.module.source.text
+            rest = text[ctx.span(first).end : call.end - 1].strip().lstrip(",").strip()
+            new = f"{prefix}simulate({ctx.text(first)})({rest})"
+            fixes = (Fix(f"Use `{prefix}simulate(kernel)(...)`", (Edit(call, new),)),)
+    elif decorator is not None:
+        fixes = (
+            Fix(
+                f"Replace with `@{prefix}jit` (check: options of `{name}` are dropped; profile with the Neuron profiler)",
+                (Edit(ctx.span(decorator), f"{prefix}jit"),),
+                Applicability.UNSAFE,
+            ),
+        )
+    ctx.report("NKI558", node, fixes=fixes)
+
+
+def _jax_call(ctx: ModuleContext, node: ast.expr, parent: ast.AST | None) -> None:
+    fixes: tuple[Fix, ...] = ()
+    if (
+        isinstance(parent, ast.Call)
+        and parent.func is node
+        and parent.args
+        and not isinstance(parent.args[0], ast.Starred)
+    ):
+        kernel, *rest = parent.args
+        new = f"{ctx.text(kernel)}({', '.join(ctx.text(a) for a in rest)})"
+        title = "Call the `@nki.jit` kernel directly (check: `out_shape`/grid keywords are dropped)"
+        fixes = (Fix(title, (Edit(ctx.span(parent), new),), Applicability.UNSAFE),)
+    ctx.report("NKI561", node, fixes=fixes)
+
+
+def _drop(ctx: ModuleContext, call: ast.Call, item: ast.keyword) -> Edit:
+    """Remove one keyword; `@nki.jit(mode=...)` becomes `@nki.jit` rather than `@nki.jit()`."""
+    if len(call.args) + len(call.keywords) == 1:
+        return Edit(ctx.span(call), ctx.text(call.func))
+    return remove_argument(ctx, call, item)
+
+
+def _jit_options(ctx: ModuleContext, call: ast.Call) -> None:
+    platform = keyword(call, "platform_target")
+    if platform is not None:
+        title = "Remove `platform_target` (set NEURON_PLATFORM_TARGET_OVERRIDE in the environment instead)"
+        ctx.report(
+            "NKI515", platform, fixes=(Fix(title, (_drop(ctx, call, platform),)),), severity=UNCONFIRMED
+        )
+    mode = keyword(call, "mode")
+    if mode is not None:
+        simulation = isinstance(mode.value, ast.Constant) and mode.value.value == "simulation"
+        if simulation:
+            fix = Fix(
+                "Remove `mode` (check: launch with `nki.simulate(kernel)(...)` where it must run in the simulator)",
+                (_drop(ctx, call, mode),),
+                Applicability.UNSAFE,
+            )
+        else:
+            fix = Fix("Remove `mode` (the framework is detected automatically)", (_drop(ctx, call, mode),))
+        ctx.report("NKI516", mode, fixes=(fix,))
+
+
+# ---- kernel signatures, launches and outputs -----------------------------------------------------
+
+
+@on_module
+def kernel_signatures_and_launches(ctx: ModuleContext) -> None:
+    if ctx.module.tree is None:
+        return
+    roots = kernel_roots(ctx.module)
+    for root in roots:
+        _keyword_only_marker(ctx, root)
+        for default in [*root.args.defaults, *root.args.kw_defaults]:
+            if isinstance(default, ast.List):
+                ctx.report("NKI533", default, fixes=(_tuple_fix(ctx, default),))
+    names = {r.name for r in roots}
+    for node in ast.walk(ctx.module.tree):
+        if isinstance(node, ast.Call) and _launched_kernel(node.func) in names:
+            for value in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(value, ast.List):
+                    ctx.report("NKI533", value, fixes=(_tuple_fix(ctx, value),))
+
+
+def _launched_kernel(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Subscript):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _tuple_fix(ctx: ModuleContext, node: ast.List) -> Fix:
+    inner = ctx.text(node)[1:-1]
+    if len(node.elts) == 1 and not inner.rstrip().endswith(","):
+        inner = inner.rstrip() + ","
+    return Fix("Pass a tuple", (Edit(ctx.span(node), f"({inner})"),))
+
+
+def _keyword_only_marker(ctx: ModuleContext, root: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    args = root.args
+    if args.vararg is not None or not args.kwonlyargs:
+        return
+    text = ctx.module.source.text
+    first = ctx.span(args.kwonlyargs[0]).start
+    star = text.rfind("*", ctx.span(root).start, first)
+    if star < 0:
+        return
+    fixes: tuple[Fix, ...] = ()
+    positional_defaults = bool(args.defaults)
+    if not positional_defaults or all(d is not None for d in args.kw_defaults):
+        fixes = (Fix("Delete the `*` marker", (Edit(Span(star, first), ""),)),)
+    ctx.report("NKI531", Span(star, star + 1), fixes=fixes)
+
+
+@on_function
+def kernel_outputs(ctx: FunctionContext) -> None:
+    """NKI527: a kernel's returned tensors must be allocated in `nl.shared_hbm`."""
+    if ctx.function.kind != "kernel":
+        return
+    known = allocations(ctx)
+    for node in ast.walk(ctx.function.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+        for value in values:
+            allocation = known.get(value.id) if isinstance(value, ast.Name) else None
+            if allocation is None or canonical(ctx, allocation.call.func) != "nki.language.ndarray":
+                continue
+            buffer = argument(allocation.call, 2, "buffer")
+            # On-chip results are legal when the jit function is also used as a sub-kernel: only HBM.
+            if buffer is not None and canonical(ctx, buffer) in OFF_CHIP:
+                ctx.report("NKI527", value, fixes=_shared_hbm_fix(ctx, allocation))
+
+
+def _shared_hbm_fix(ctx: FunctionContext, allocation: object) -> tuple[Fix, ...]:
+    call = allocation.call  # type: ignore[attr-defined]
+    nl = module_alias(ctx, "nki.language")
+    if nl is None:
+        return ()
+    title = "Allocate the output in `nl.shared_hbm`"
+    buffer_kw = keyword(call, "buffer")
+    if buffer_kw is not None:
+        edit = Edit(ctx.span(buffer_kw.value), f"{nl}.shared_hbm")
+    elif len(call.args) >= 3:
+        edit = Edit(ctx.span(call.args[2]), f"{nl}.shared_hbm")
+    else:
+        end = ctx.span(call).end - 1
+        edit = Edit(Span(end, end), f", buffer={nl}.shared_hbm")
+    return (Fix(title, (edit,)),)

@@ -1,0 +1,135 @@
+"""Storage and access patterns: how IR operands address memory (nki-api.md §3.8–3.9).
+
+A `Storage` is one allocation (an HBM kernel argument, an `nl.ndarray`, ...). An `AccessPattern` is a
+strided view of it: an element offset into the flattened storage plus one `[stride, count]` pair per
+view dimension, outermost first. For on-chip storages the first pair is the partition dimension (its
+stride is the storage's elements per partition), so the partition start/count follow from it.
+
+`AccessPattern.strided()` gives `(offset, shape, strides)` in elements, which is what
+`numpy.lib.stride_tricks.as_strided` needs (multiply strides by the itemsize) over a flat storage array.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+ON_CHIP = frozenset({"sbuf", "psum"})
+HBM = frozenset({"private_hbm", "shared_hbm"})
+
+#: Element size in bytes of every NKI dtype (nki-api.md §1.4).
+DTYPE_BYTES: dict[str, int] = {
+    "bool_": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4,
+    "float16": 2, "bfloat16": 2, "tfloat32": 4, "float32": 4,
+    "float8_e4m3": 1, "float8_e5m2": 1, "float8_e4m3fn": 1, "float8_e8m0fnu": 1,
+    "float8_e5m2_x4": 4, "float8_e4m3fn_x4": 4, "float4_e2m1fn_x4": 2,
+}  # fmt: skip
+
+
+def dtype_bytes(dtype: str) -> int | None:
+    return DTYPE_BYTES.get(str(dtype))
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One allocation. `kind` says where it comes from: `arg`, `alloc`, `output` (shared_hbm alloc)."""
+
+    id: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    buffer: str  # sbuf | psum | private_hbm | shared_hbm
+    kind: str = "alloc"
+    address: tuple[int, int] | None = None
+
+    @property
+    def on_chip(self) -> bool:
+        return self.buffer in ON_CHIP
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def partition_elements(self) -> int:
+        """Elements per partition (the partition stride) of an on-chip storage."""
+        return math.prod(self.shape[1:]) if self.shape else 1
+
+    @property
+    def label(self) -> str:
+        return f"%{self.name}" if self.name else f"%t{self.id}"
+
+
+@dataclass(frozen=True)
+class AccessPattern:
+    """`storage` viewed as `pairs` ([stride, count] per dim, outermost first) from element `offset`."""
+
+    storage: Storage
+    offset: int
+    pairs: tuple[tuple[int, int], ...]
+    dtype: str
+    indirect: bool = False
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(count for _, count in self.pairs)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return tuple(stride for stride, _ in self.pairs)
+
+    @property
+    def buffer(self) -> str:
+        return self.storage.buffer
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def partition_start(self) -> int | None:
+        if not self.storage.on_chip:
+            return None
+        return self.offset // max(1, self.storage.partition_elements)
+
+    @property
+    def partition_count(self) -> int | None:
+        if not self.storage.on_chip:
+            return None
+        return self.shape[0] if self.shape else 1
+
+    @property
+    def free_pairs(self) -> tuple[tuple[int, int], ...]:
+        """The free-dimension pairs of an on-chip pattern (all pairs for HBM)."""
+        return self.pairs[1:] if self.storage.on_chip else self.pairs
+
+    @property
+    def free_size(self) -> int:
+        return math.prod(count for _, count in self.free_pairs)
+
+    def strided(self) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+        """`(offset, shape, strides)` in elements of `dtype`, for a NumPy strided view of the storage."""
+        return self.offset, self.shape, self.strides
+
+    def is_whole(self) -> bool:
+        """True when the pattern covers its storage exactly, in storage order."""
+        expected = contiguous_strides(self.storage.shape)
+        return self.offset == 0 and self.shape == self.storage.shape and self.strides == expected
+
+    def text(self) -> str:
+        """`%name[offset; [stride,count],...]`, or `%name` for a whole-storage pattern."""
+        if self.is_whole() and self.dtype == self.storage.dtype:
+            return self.storage.label
+        pattern = ",".join(f"[{s},{n}]" for s, n in self.pairs)
+        suffix = f" as {self.dtype}" if self.dtype != self.storage.dtype else ""
+        marker = " indirect" if self.indirect else ""
+        return f"{self.storage.label}[{self.offset}; {pattern}]{suffix}{marker}"
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides: list[int] = []
+    step = 1
+    for dim in reversed(shape):
+        strides.append(step)
+        step *= dim
+    return tuple(reversed(strides))

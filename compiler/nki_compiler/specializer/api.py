@@ -1,0 +1,210 @@
+"""`nl.*` and `nisa.*` calls: every `nisa` call becomes one IR instruction (operands keep the `nki.isa`
+parameter names); `nl` wrappers lower to their documented `nisa` sequences (nki-api.md §3)."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import math
+from typing import Any
+
+import nki.isa as nisa
+import nki.language as nl
+from nki_compiler.ir.access import DTYPE_BYTES
+from nki_compiler.ir.opcodes import BY_NAME, Opcode
+from nki_compiler.specializer.contracts import check_instruction
+from nki_compiler.specializer.interpreter import Frame, Interpreter
+from nki_compiler.specializer.runtime_loops import fori_loop, while_loop
+from nki_compiler.specializer.tensors import Tensor
+from nki_compiler.specializer.values import (
+    UNKNOWN,
+    ContextManager,
+    DynamicRange,
+    InstructionHandle,
+    RegisterValue,
+    is_unknown,
+)  # fmt: skip
+
+_RANGES = {"affine_range", "sequential_range", "static_range", "range"}
+_PREDICATES = {"is_hbm", "is_on_chip", "is_psum", "is_sbuf"}
+_BINARY = {
+    "add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "abs_max", "abs_min", "fmod", "mod",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "left_shift", "right_shift", "logical_and", "logical_or", "logical_xor",
+}  # fmt: skip
+_UNARY = {
+    "abs", "square", "sign", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "arctan", "ceil", "floor", "trunc",
+    "tanh", "sigmoid", "relu", "gelu", "gelu_apprx_sigmoid", "gelu_apprx_tanh", "gelu_dx", "gelu_apprx_sigmoid_dx",
+    "silu", "silu_dx", "softplus", "mish", "erf", "erf_dx",
+}  # fmt: skip
+_REDUCE = {"sum": "add", "max": "maximum", "min": "minimum", "prod": "multiply"}
+_VERSIONS = {"trn1": "gen2", "trn2": "gen3", "trn3": "gen4"}
+
+
+class Call:
+    """One API call: bound argument values and the AST node of each argument."""
+
+    def __init__(
+        self,
+        interp: Interpreter,
+        frame: Frame,
+        name: str,
+        values: dict[str, Any],
+        nodes: dict[str, ast.AST],
+        node: ast.Call,
+    ) -> None:
+        self.interp, self.frame, self.name, self.values, self.nodes, self.node = (
+            interp,
+            frame,
+            name,
+            values,
+            nodes,
+            node,
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def origin(self) -> Any:
+        return self.interp.origin(self.frame, self.node)
+
+    def emit(self, opcode: Opcode, operands: dict[str, Any], name: Any = None) -> None:
+        self.interp.builder.emit(opcode, operands, self.origin(), name)
+
+
+def call_api(
+    interp: Interpreter,
+    frame: Frame,
+    qualname: str,
+    obj: Any,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    node: ast.Call,
+) -> Any:
+    module, _, name = qualname.rpartition(".")
+    try:
+        signature = _signature(obj)
+        bound = signature.bind(*args, **kwargs)
+        arg_nodes = [a for a in node.args]
+        nodes = signature.bind_partial(
+            *arg_nodes[: len(args)], **{k.arg: k.value for k in node.keywords if k.arg}
+        )
+    except (TypeError, ValueError):
+        if module == "nki.isa" and not args and "dst" not in kwargs and _has_dst(obj):
+            interp.report("NKI401", frame, node, op=name)
+        return UNKNOWN  # arity and keyword errors are the front end's (NKI113/NKI114)
+    call = Call(interp, frame, name, dict(bound.arguments), dict(nodes.arguments), node)
+    if module == "nki.isa":
+        return _isa(call)
+    if module == "nki.language":
+        return _language(call, obj)
+    return UNKNOWN
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(obj: Any) -> inspect.Signature:
+    return inspect.signature(obj)
+
+
+def _has_dst(obj: Any) -> bool:
+    try:
+        return "dst" in inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+# -- nki.isa ---------------------------------------------------------------------------------------------
+def _isa(call: Call) -> Any:
+    name = call.name
+    if name == "get_nc_version":
+        return getattr(nisa.nc_version, _VERSIONS.get(call.interp.target, "gen3"))
+    if name == "get_nc_sub_version":
+        return 0
+    if name == "register_alloc":
+        register = call.interp.builder.register()
+        call.emit(Opcode.REGISTER_ALLOC, {"dst": register, "x": call.get("x")})
+        return register
+    opcode = BY_NAME.get(name)
+    if opcode is None:
+        return UNKNOWN
+    for key, value in call.values.items():
+        if isinstance(value, InstructionHandle):
+            call.interp.report("NKI401", call.frame, call.nodes.get(key, call.node), op=value.opcode)
+            return InstructionHandle(name, call.node)
+    check_instruction(call.interp, call.frame, name, call.node, call.values, call.nodes)
+    operands = {k: v for k, v in call.values.items() if k != "name"}
+    call.emit(opcode, operands, call.get("name"))
+    return InstructionHandle(name, call.node)
+
+
+# -- nki.language ----------------------------------------------------------------------------------------
+def _language(call: Call, obj: Any) -> Any:
+    name = call.name
+    if name in _RANGES:
+        args = [call.get(k) for k in ("start", "stop", "step") if k in call.values]
+        args = [a for a in args if a is not None]
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return UNKNOWN
+        return range(*args)
+    if name == "dynamic_range":
+        start, stop = call.get("start"), call.get("stop")
+        return (
+            DynamicRange(0, start, call.get("step", 1))
+            if stop is None
+            else DynamicRange(start, stop, call.get("step", 1))
+        )
+    if name == "ds":
+        start, size = call.get("start"), call.get("size")
+        return slice(start, start + size) if isinstance(start, int) and isinstance(size, int) else UNKNOWN
+    if name in _PREDICATES:
+        buffer = call.get("buffer")
+        return obj(buffer) if isinstance(buffer, nl.MemoryRegion) else UNKNOWN
+    if name == "program_id":
+        return 0
+    if name in ("num_programs",):
+        return 1
+    if name == "program_ndim":
+        return 0
+    if name == "no_reorder":
+        return ContextManager("no_reorder")
+    if name == "fori_loop":
+        return fori_loop(call)
+    if name == "while_loop":
+        return while_loop(call)
+    from nki_compiler.specializer import lowering
+
+    handler = lowering.HANDLERS.get(name)
+    if handler is not None:
+        return handler(call)
+    if name in _BINARY:
+        return lowering.binary(call, obj)
+    if name in _UNARY:
+        return lowering.unary(call, obj)
+    if name in _REDUCE:
+        return lowering.reduce(call, getattr(nl, _REDUCE[name]))
+    return UNKNOWN
+
+
+def dtype_name(value: Any) -> str | None:
+    text = str(value) if isinstance(value, str) else None
+    return text if text in DTYPE_BYTES else None
+
+
+def buffer_name(value: Any, default: str = "sbuf") -> str | None:
+    if value is None:
+        return default
+    return value.value if isinstance(value, nl.MemoryRegion) else None
+
+
+def shape_tuple(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    if not isinstance(value, (tuple, list)) or is_unknown(value):
+        return None
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in value):
+        return None
+    return tuple(value)
+
+
+__all__ = ["Call", "RegisterValue", "Tensor", "buffer_name", "call_api", "dtype_name", "math", "shape_tuple"]

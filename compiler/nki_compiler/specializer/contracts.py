@@ -1,0 +1,176 @@
+"""Static API-contract checks on `nisa` instructions (nki-language-rules.md §3.4–3.5, nki-api.md §4/§6).
+
+Each check sees the bound argument values and their AST nodes; it only speaks when every fact it needs
+is known (no false errors)."""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from typing import Any
+
+from nki_compiler.specializer.interpreter import Frame, Interpreter
+from nki_compiler.specializer.tensors import Tensor
+
+Values = dict[str, Any]
+Nodes = dict[str, ast.AST]
+
+OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
+_MATMUL_MOVING_MAX = {"trn1": 512, "trn2": 512, "trn3": 8192}
+
+
+def _free(tensor: Tensor) -> int:
+    return math.prod(tensor.shape[1:])
+
+
+def _enum_name(value: Any) -> str | None:
+    return getattr(value, "name", None)
+
+
+class ContractChecker:
+    def __init__(
+        self, interp: Interpreter, frame: Frame, call: ast.Call, values: Values, nodes: Nodes
+    ) -> None:
+        self.interp, self.frame, self.call, self.values, self.nodes = interp, frame, call, values, nodes
+
+    def where(self, key: str) -> ast.AST:
+        return self.nodes.get(key, self.call)
+
+    def report(self, code: str, key: str | None = None, **params: Any) -> None:
+        self.interp.report(code, self.frame, self.where(key) if key else self.call, **params)
+
+    def tensor(self, key: str) -> Tensor | None:
+        value = self.values.get(key)
+        return value if isinstance(value, Tensor) else None
+
+    # -- every instruction -------------------------------------------------------------------------
+    def uninitialized_reads(self) -> None:
+        written = self.interp.builder.written
+        for key, value in self.values.items():
+            if key in OUTPUT_OPERANDS or not isinstance(value, Tensor):
+                continue
+            storage = value.storage
+            if storage.kind == "alloc" and storage.on_chip and storage.id not in written:
+                self.report("NKI320", key, t=storage.name)
+
+    # -- per opcode --------------------------------------------------------------------------------
+    def nc_matmul(self) -> None:
+        dst, stationary, moving = self.tensor("dst"), self.tensor("stationary"), self.tensor("moving")
+        if stationary is not None and stationary.buffer != "sbuf":
+            self.report("NKI402", "stationary")
+        if moving is not None and moving.buffer != "sbuf":
+            self.report("NKI402", "moving")
+        if dst is not None and dst.buffer != "psum":
+            self.report("NKI402", "dst")
+        transpose = self.values.get("is_transpose") is True
+        if stationary is not None and moving is not None:
+            if stationary.shape[0] != moving.shape[0] or stationary.shape[0] > 128:
+                self.report("NKI402", "moving")
+            elif not transpose and _free(stationary) > 128:
+                self.report("NKI402", "stationary")
+        if (
+            moving is not None
+            and not transpose
+            and _free(moving) > _MATMUL_MOVING_MAX.get(self.interp.target, 512)
+        ):
+            self.report("NKI402", "moving")
+        if (
+            dst is not None
+            and dst.buffer == "psum"
+            and not transpose
+            and self.interp.target in ("trn1", "trn2")
+            and dst.dtype not in ("float32", "?")
+        ):
+            self.report("NKI403", "dst")
+        self._matmul_modes(stationary, moving)
+        self._accumulate(dst)
+
+    def _matmul_modes(self, stationary: Tensor | None, moving: Tensor | None) -> None:
+        position, size = self.values.get("tile_position", ()), self.values.get("tile_size", ())
+        has_position = isinstance(position, (tuple, list)) and len(position) > 0
+        has_size = isinstance(size, (tuple, list)) and len(size) > 0
+        known = isinstance(position, (tuple, list)) and isinstance(size, (tuple, list))
+        if known and has_position != has_size:
+            self.report("NKI404", "tile_position" if has_position else "tile_size")
+        if _enum_name(self.values.get("perf_mode")) == "double_row" and (has_position or has_size):
+            self.report("NKI404", "perf_mode")
+        if stationary is not None and moving is not None:
+            if {stationary.dtype, moving.dtype} == {"float8_e4m3", "float8_e4m3fn"}:
+                self.report("NKI405", "moving")
+
+    def _accumulate(self, dst: Tensor | None) -> None:
+        if dst is None:
+            return
+        done = self.interp.builder.psum_matmul_written
+        if self.values.get("accumulate") is True and dst.storage.id not in done:
+            self.report("NKI406", "accumulate")
+        done.add(dst.storage.id)
+
+    def register_load(self) -> None:
+        self._single_element("src")
+
+    def register_store(self) -> None:
+        self._single_element("dst")
+
+    def _single_element(self, key: str) -> None:
+        tensor = self.tensor(key)
+        if tensor is not None and tensor.size != 1:
+            self.report("NKI413", key)
+
+    def activation(self) -> None:
+        bias = self.tensor("bias")
+        if bias is not None and _free(bias) != 1:
+            self.report("NKI414", "bias")
+
+    def dma_copy(self) -> None:
+        self._oob_skip()
+        engine = _enum_name(self.values.get("engine"))
+        if engine not in (None, "unknown") and _enum_name(self.values.get("dge_mode")) != "hwdge":
+            self.report("NKI418", "engine")
+
+    def dma_compute(self) -> None:
+        self._oob_skip()
+
+    def _oob_skip(self) -> None:
+        if _enum_name(self.values.get("oob_mode")) != "skip":
+            return
+        operands = [v for v in self.values.values() if isinstance(v, Tensor)]
+        operands += [
+            t
+            for v in self.values.values()
+            if isinstance(v, (list, tuple))
+            for t in v
+            if isinstance(t, Tensor)
+        ]
+        if operands and not any(t.indirect for t in operands):
+            self.report("NKI415", "oob_mode")
+
+    def tensor_copy(self) -> None:
+        if self.interp.target == "trn1" and _enum_name(self.values.get("engine")) == "scalar":
+            self.report(
+                "NKI416",
+                "engine",
+                reason="the Scalar engine cannot run `tensor_copy` on trn1 (NeuronCore-v2)",
+            )
+
+
+CHECKS: dict[str, Callable[[ContractChecker], None]] = {
+    "nc_matmul": ContractChecker.nc_matmul,
+    "register_load": ContractChecker.register_load,
+    "register_store": ContractChecker.register_store,
+    "activation": ContractChecker.activation,
+    "dma_copy": ContractChecker.dma_copy,
+    "dma_compute": ContractChecker.dma_compute,
+    "tensor_copy": ContractChecker.tensor_copy,
+}
+
+
+def check_instruction(
+    interp: Interpreter, frame: Frame, name: str, call: ast.Call, values: Values, nodes: Nodes
+) -> None:
+    checker = ContractChecker(interp, frame, call, values, nodes)
+    checker.uninitialized_reads()
+    specific = CHECKS.get(name)
+    if specific is not None:
+        specific(checker)

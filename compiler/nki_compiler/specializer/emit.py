@@ -1,0 +1,190 @@
+"""Building the IR program while the meta-program runs: storages, registers, instructions, loops,
+and the per-span tensor facts the editor shows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from nki_compiler.ir.access import Storage
+from nki_compiler.ir.opcodes import Opcode
+from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
+from nki_compiler.source import Span
+from nki_compiler.specializer.tensors import Tensor
+from nki_compiler.specializer.values import UNKNOWN, RegisterValue, is_unknown
+
+
+@dataclass(frozen=True)
+class Budgets:
+    instructions: int = 2_000_000
+    recursion_depth: int = 48
+    while_iterations: int = 100_000
+    seconds: float = 30.0
+
+
+class BudgetExceeded(Exception):
+    """`where` is the (module, loop or call node) responsible, set by the innermost one it unwinds."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.where: tuple[Any, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TensorFact:
+    """What the editor shows for a tensor-valued name at one program point (one unrolled iteration)."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    buffer: str
+    bytes_per_partition: int | None
+    name: str = field(default="", compare=False)  # distinct iterations differ in facts, not in names
+
+    def text(self) -> str:
+        shape = ", ".join(str(d) for d in self.shape)
+        return f"{self.buffer} {self.dtype}[{shape}]"
+
+
+def tensor_fact(tensor: Tensor) -> TensorFact:
+    return TensorFact(tensor.shape, tensor.dtype, tensor.buffer, tensor.bytes_per_partition(), tensor.name)
+
+
+def to_operand(value: Any) -> Any:
+    """Meta-program value -> IR operand value."""
+    if isinstance(value, Tensor):
+        return value.pattern()
+    if isinstance(value, RegisterValue):
+        return value.register
+    if isinstance(value, list):
+        return tuple(to_operand(v) for v in value)
+    if isinstance(value, tuple):
+        return tuple(to_operand(v) for v in value)
+    return value
+
+
+@dataclass
+class Builder:
+    program: Program
+    budgets: Budgets = field(default_factory=Budgets)
+    complete: bool = True
+    written: set[int] = field(default_factory=set)  # storage ids written so far
+    psum_matmul_written: set[int] = field(default_factory=set)
+    names: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, dict[Span, list[TensorFact]]] = field(default_factory=dict)
+    _bodies: list[list[Node]] = field(default_factory=list)
+    _next_storage: int = 0
+    _next_register: int = 0
+    _emitted: int = 0
+    _started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self._bodies.append(self.program.body)
+
+    # -- storages and registers --------------------------------------------------------------------
+    def storage(
+        self,
+        shape: tuple[int, ...],
+        dtype: str,
+        buffer: str,
+        name: str = "",
+        kind: str = "alloc",
+        address: tuple[int, int] | None = None,
+    ) -> Storage:
+        storage = Storage(
+            self._next_storage, name or f"t{self._next_storage}", shape, dtype, buffer, kind, address
+        )
+        self._next_storage += 1
+        self.program.storages.append(storage)
+        return storage
+
+    def alloc(
+        self,
+        shape: tuple[int, ...],
+        dtype: str,
+        buffer: str,
+        origin: Origin,
+        name: str = "",
+        address: tuple[int, int] | None = None,
+    ) -> Tensor:
+        kind = "output" if buffer == "shared_hbm" else "alloc"
+        label = name if name and name not in self.names else ""
+        storage = self.storage(shape, dtype, buffer, label, kind, address)
+        if name:
+            self.names.setdefault(name, storage.id)
+        self.append(Instruction(Opcode.ALLOC, (("storage", storage),), origin))
+        return Tensor.whole(storage)
+
+    def register(self, frozen: bool = False) -> RegisterValue:
+        register = Register(self._next_register, frozen=frozen)
+        self._next_register += 1
+        return RegisterValue(register)
+
+    # -- instructions ------------------------------------------------------------------------------
+    def append(self, node: Node) -> None:
+        self._emitted += 1
+        if self._emitted > self.budgets.instructions:
+            raise BudgetExceeded(f"more than {self.budgets.instructions} instructions after unrolling")
+        if self._emitted % 4096 == 0:
+            self.check_clock()
+        self._bodies[-1].append(node)
+
+    def check_clock(self) -> None:
+        if time.monotonic() - self._started > self.budgets.seconds:
+            raise BudgetExceeded(f"specialization took longer than {self.budgets.seconds:g} s")
+
+    def emit(
+        self, opcode: Opcode, operands: dict[str, Any], origin: Origin, name: str | None = None
+    ) -> Instruction:
+        if any(is_unknown(v) for v in operands.values()):
+            self.complete = False
+        converted = tuple((key, to_operand(value)) for key, value in operands.items())
+        instruction = Instruction(opcode, converted, origin, name if isinstance(name, str) else None)
+        self.append(instruction)
+        for key in ("dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"):
+            target = operands.get(key)
+            if isinstance(target, Tensor):
+                self.written.add(target.storage.id)
+        return instruction
+
+    def open_body(self) -> None:
+        self._bodies.append([])
+
+    def close_loop(
+        self,
+        opcode: Opcode,
+        register: RegisterValue,
+        lower: Any,
+        upper: Any,
+        step: int,
+        origin: Origin,
+        next_register: Any = None,
+    ) -> Loop:
+        body = tuple(self._bodies.pop())
+        loop = Loop(
+            opcode,
+            register.register,
+            to_operand(lower) if not is_unknown(lower) else None,
+            to_operand(upper) if not is_unknown(upper) else None,
+            step,
+            body,
+            origin,
+            next_register.register if isinstance(next_register, RegisterValue) else None,
+        )
+        if is_unknown(lower) or is_unknown(upper):
+            self.complete = False
+        self.append(loop)
+        return loop
+
+    # -- editor facts ------------------------------------------------------------------------------
+    def record(self, path: str, span: Span, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            return
+        fact = tensor_fact(value)
+        seen = self.facts.setdefault(path, {}).setdefault(span, [])
+        if fact not in seen:
+            seen.append(fact)
+
+
+__all__ = ["Budgets", "BudgetExceeded", "Builder", "TensorFact", "UNKNOWN", "to_operand"]

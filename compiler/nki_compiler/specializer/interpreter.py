@@ -1,0 +1,422 @@
+"""The meta-program interpreter: walks the kernel's AST with compile-time values (rules §2).
+
+Loops are unrolled, `if`s resolved, calls inlined; `nl`/`nisa` calls go to `specializer.api`, which
+emits IR through the `Builder`. Nothing of the user's code is imported or executed: every construct is
+evaluated here, and anything not known becomes `UNKNOWN` (which never causes a diagnostic).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import operator
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+from nki_compiler.diagnostics.codes import rule
+from nki_compiler.diagnostics.model import Diagnostic, Note
+from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.ir.program import Origin
+from nki_compiler.source import Span
+from nki_compiler.specializer.builtins import BUILTINS, math_members
+from nki_compiler.specializer.emit import BudgetExceeded, Builder
+from nki_compiler.specializer.tensors import Tensor, ViewError
+from nki_compiler.specializer.values import (
+    UNKNOWN,
+    BoundMethod,
+    Builtin,
+    ClassValue,
+    ContextManager,
+    DynamicRange,
+    EnumMember,
+    Function,
+    Instance,
+    InstructionHandle,
+    ProjectModule,
+    RegisterValue,
+    is_unknown,
+)  # fmt: skip
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Abort(Exception):
+    """Specialization stops (a failed `assert`, an exceeded budget): already reported."""
+
+
+@dataclass
+class Frame:
+    module: ModuleInfo
+    locals: dict[str, Any]
+    function: str
+    chain: tuple[tuple[str, str, Span], ...] = ()
+    closure: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    members: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TensorMethod:
+    tensor: Tensor
+    name: str
+
+
+@dataclass(frozen=True)
+class PyMethod:
+    """A method of a list/dict/str value (`xs.append`, `d.items`)."""
+
+    receiver: Any
+    name: str
+
+
+_LIST_METHODS = {"append", "extend", "index", "remove", "reverse", "pop", "insert", "count", "copy", "clear"}
+_DICT_METHODS = {"keys", "items", "values", "pop", "setdefault", "get", "clear", "copy", "update"}
+_STR_METHODS = {"join", "upper", "lower", "startswith", "endswith", "replace", "split", "strip", "format"}
+_TUPLE_METHODS = {"index", "count"}
+_PLAIN = (int, float, bool, str, type(None), tuple, list, dict, range, slice)
+
+_BINOPS: dict[type, Any] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
+}  # fmt: skip
+_COMPARE: dict[type, Any] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+    ast.GtE: operator.ge, ast.Is: operator.eq, ast.IsNot: operator.ne,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}  # fmt: skip
+
+
+def truth(value: Any) -> Any:
+    if isinstance(value, (Instance, EnumMember, Function, ClassValue)):
+        return True
+    if isinstance(value, _PLAIN):
+        return bool(value)
+    return UNKNOWN
+
+
+@dataclass
+class Interpreter:
+    workspace: Workspace
+    builder: Builder
+    target: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    iterations: list[tuple[str, Any, int]] = field(default_factory=list)  # (var, value, loop line)
+    _globals: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _seen: set[tuple[str, str, Span]] = field(default_factory=set)
+    _depth: int = 0
+
+    # -- diagnostics ---------------------------------------------------------------------------------
+    def span(self, frame: Frame, node: ast.AST) -> Span:
+        return frame.module.source.index.span_of_ast(node) or Span(0, 0)
+
+    def origin(self, frame: Frame, node: ast.AST) -> Origin:
+        return Origin(frame.module.path, self.span(frame, node), frame.chain)
+
+    def report(
+        self, code: str, frame: Frame, node: ast.AST, message: str | None = None, **params: Any
+    ) -> None:
+        r = rule(code)
+        if r.severity is None or r.opt_in:
+            return
+        span = self.span(frame, node)
+        key = (code, frame.module.path, span)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        text = message if message is not None else r.format(**params)
+        if self.iterations:
+            var, value, line = self.iterations[-1]
+            text += f" (in iteration {var}={value!r} of the loop at line {line})"
+        notes = tuple(
+            Note(f"inlined from this call of `{name}`", path, call) for name, path, call in frame.chain
+        )
+        self.diagnostics.append(Diagnostic(code, r.severity, text, frame.module.path, span, notes))
+
+    # -- names ---------------------------------------------------------------------------------------
+    def lookup(self, frame: Frame, name: str) -> Any:
+        if name in frame.locals:
+            return frame.locals[name]
+        if frame.closure is not None and name in frame.closure:
+            return frame.closure[name]
+        return self.global_value(frame.module, name)
+
+    def global_value(self, module: ModuleInfo, name: str) -> Any:
+        key = (module.path, name)
+        if key not in self._globals:
+            self._globals[key] = UNKNOWN  # guards against cyclic module constants
+            self._globals[key] = self._resolve_global(module, name)
+        return self._globals[key]
+
+    def _resolve_global(self, module: ModuleInfo, name: str) -> Any:
+        definition = module.definitions.get(name)
+        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return Function(module, definition)
+        if isinstance(definition, ast.ClassDef):
+            from nki_compiler.specializer.classes import build_class
+
+            return build_class(self, module, definition)
+        if name in module.imports:
+            return self._resolve_import(module, name)
+        if name in module.assignments:
+            frame = Frame(module, {}, "<module>")
+            return self.eval(frame, module.assignments[name])
+        if name in BUILTINS or name == "print":
+            return Builtin(name)
+        return UNKNOWN
+
+    def _resolve_import(self, module: ModuleInfo, name: str) -> Any:
+        qualified = module.canonical(ast.Name(name, ast.Load())) or ""
+        if qualified == "nki" or qualified.startswith("nki."):
+            return _our_object(qualified)
+        if qualified == "math":
+            return Namespace("math", math_members())
+        if qualified.startswith("math."):
+            return math_members().get(qualified[5:], UNKNOWN)
+        if qualified.startswith(("dataclasses.", "enum.")):
+            return Builtin(qualified)
+        imported = module.imports[name]
+        found = self.workspace.resolve_imported(module, imported)
+        if found is not None:
+            target_module, definition = found
+            return self.global_value(target_module, definition.name)
+        target = self.workspace.resolve_module(
+            module, ".".join(p for p in (imported.module, imported.attr) if p), imported.level
+        )
+        if target is not None:
+            return ProjectModule(target)
+        return UNKNOWN
+
+    # -- statements ----------------------------------------------------------------------------------
+    def run_block(self, frame: Frame, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.run_stmt(frame, stmt)
+
+    def run_stmt(self, frame: Frame, stmt: ast.stmt) -> None:
+        from nki_compiler.specializer import statements
+
+        handler = statements.HANDLERS.get(type(stmt))
+        if handler is not None:
+            handler(self, frame, stmt)
+
+    # -- expressions ---------------------------------------------------------------------------------
+    def eval(self, frame: Frame, node: ast.expr) -> Any:
+        method = getattr(self, f"_eval_{type(node).__name__}", None)
+        if method is None:
+            return UNKNOWN
+        return method(frame, node)
+
+    def _eval_Constant(self, frame: Frame, node: ast.Constant) -> Any:
+        return node.value if isinstance(node.value, (int, float, str, bool, type(None))) else UNKNOWN
+
+    def _eval_Name(self, frame: Frame, node: ast.Name) -> Any:
+        return self.lookup(frame, node.id)
+
+    def _eval_Tuple(self, frame: Frame, node: ast.Tuple) -> Any:
+        return tuple(self.eval(frame, e) for e in node.elts)
+
+    def _eval_List(self, frame: Frame, node: ast.List) -> Any:
+        return [self.eval(frame, e) for e in node.elts]
+
+    def _eval_Dict(self, frame: Frame, node: ast.Dict) -> Any:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in zip(node.keys, node.values, strict=False):
+            key = self.eval(frame, key_node) if key_node is not None else UNKNOWN
+            value = self.eval(frame, value_node)
+            if not isinstance(key, (str, int, float, bool)) or key_node is None:
+                return UNKNOWN
+            result[key] = value
+        return result
+
+    def _eval_JoinedStr(self, frame: Frame, node: ast.JoinedStr) -> Any:
+        parts = []
+        for value in node.values:
+            item = self.eval(frame, value)
+            if item is UNKNOWN:
+                return UNKNOWN
+            parts.append(item)
+        return "".join(parts)
+
+    def _eval_FormattedValue(self, frame: Frame, node: ast.FormattedValue) -> Any:
+        value = self.eval(frame, node.value)
+        if is_unknown(value):
+            return UNKNOWN
+        return repr(value) if node.conversion == ord("r") else str(value)
+
+    def _eval_Slice(self, frame: Frame, node: ast.Slice) -> Any:
+        parts = [self.eval(frame, p) if p is not None else None for p in (node.lower, node.upper, node.step)]
+        return slice(*parts)
+
+    def _eval_IfExp(self, frame: Frame, node: ast.IfExp) -> Any:
+        test = truth(self.eval(frame, node.test))
+        if test is UNKNOWN:
+            return UNKNOWN
+        return self.eval(frame, node.body if test else node.orelse)
+
+    def _eval_BoolOp(self, frame: Frame, node: ast.BoolOp) -> Any:
+        is_and = isinstance(node.op, ast.And)
+        value: Any = None
+        for operand in node.values:
+            value = self.eval(frame, operand)
+            test = truth(value)
+            if test is UNKNOWN:
+                return UNKNOWN
+            if test != is_and:
+                return value
+        return value
+
+    def _eval_UnaryOp(self, frame: Frame, node: ast.UnaryOp) -> Any:
+        value = self.eval(frame, node.operand)
+        if isinstance(node.op, ast.Not):
+            test = truth(value)
+            return UNKNOWN if test is UNKNOWN else not test
+        if not isinstance(value, (int, float)):
+            return UNKNOWN
+        ops: dict[type, Any] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+        try:
+            return ops[type(node.op)](value)
+        except (TypeError, KeyError):
+            return UNKNOWN
+
+    def _eval_BinOp(self, frame: Frame, node: ast.BinOp) -> Any:
+        left, right = self.eval(frame, node.left), self.eval(frame, node.right)
+        return binary(type(node.op), left, right)
+
+    def _eval_Compare(self, frame: Frame, node: ast.Compare) -> Any:
+        left = self.eval(frame, node.left)
+        for op, right_node in zip(node.ops, node.comparators, strict=False):
+            right = self.eval(frame, right_node)
+            result = compare(type(op), left, right)
+            if result is UNKNOWN or not result:
+                return result
+            left = right
+        return True
+
+    def _eval_Attribute(self, frame: Frame, node: ast.Attribute) -> Any:
+        from nki_compiler.specializer.attributes import get_attribute
+
+        return get_attribute(self, frame, self.eval(frame, node.value), node.attr)
+
+    def _eval_Subscript(self, frame: Frame, node: ast.Subscript) -> Any:
+        value = self.eval(frame, node.value)
+        key = self.eval(frame, node.slice)
+        if isinstance(value, Tensor):
+            return self.guard_view(frame, node, lambda: value.getitem(key))
+        if is_unknown(key) or not isinstance(value, (list, tuple, str, dict)):
+            return UNKNOWN
+        try:
+            return value[key]
+        except (IndexError, KeyError, TypeError):
+            return UNKNOWN
+
+    def _eval_Call(self, frame: Frame, node: ast.Call) -> Any:
+        from nki_compiler.specializer.calls import call
+
+        return call(self, frame, node)
+
+    def guard_view(self, frame: Frame, node: ast.AST, action: Any) -> Any:
+        try:
+            return action()
+        except ViewError as error:
+            self.report(error.code, frame, node, **error.params)
+            return UNKNOWN
+
+    def enter(self) -> None:
+        self._depth += 1
+        if self._depth > self.builder.budgets.recursion_depth:
+            self._depth = 0
+            raise BudgetExceeded(f"calls nested more than {self.builder.budgets.recursion_depth} deep")
+
+    def leave(self) -> None:
+        self._depth = max(0, self._depth - 1)
+
+
+def binary(op: type, left: Any, right: Any) -> Any:
+    numbers = (int, float)
+    if not isinstance(left, _PLAIN) or not isinstance(right, _PLAIN):
+        return UNKNOWN
+    if op is ast.Pow and isinstance(right, numbers) and abs(right) > 4096:
+        return UNKNOWN
+    if op is ast.LShift and isinstance(right, int) and right > 4096:
+        return UNKNOWN
+    if (
+        op is ast.Mult
+        and isinstance(left, (str, list, tuple))
+        and isinstance(right, int)
+        and right * len(left) > 10**6
+    ):
+        return UNKNOWN
+    if (
+        op is ast.Mult
+        and isinstance(right, (str, list, tuple))
+        and isinstance(left, int)
+        and left * len(right) > 10**6
+    ):
+        return UNKNOWN
+    try:
+        return _BINOPS[op](left, right)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError):
+        return UNKNOWN
+
+
+def compare(op: type, left: Any, right: Any) -> Any:
+    if is_unknown(left) or is_unknown(right):
+        return UNKNOWN
+    if isinstance(left, (Tensor, RegisterValue)) or isinstance(right, (Tensor, RegisterValue)):
+        return UNKNOWN
+    if op in (ast.In, ast.NotIn) and not isinstance(right, (list, tuple, str, dict, range)):
+        return UNKNOWN
+    try:
+        result = _COMPARE[op](left, right)
+    except (TypeError, KeyError):
+        return UNKNOWN
+    return result if isinstance(result, bool) else UNKNOWN
+
+
+def _our_object(qualified: str) -> Any:
+    """An object of our own `nki` package (`nki.language.float32`, the `nki.isa` module, ...)."""
+    parts = qualified.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            value: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            value = getattr(value, attr, UNKNOWN)
+            if value is UNKNOWN:
+                return UNKNOWN
+        return value
+    return UNKNOWN
+
+
+__all__ = [
+    "Abort",
+    "Frame",
+    "Interpreter",
+    "Namespace",
+    "PyMethod",
+    "TensorMethod",
+    "truth",
+    "types",
+    "InstructionHandle",
+    "ContextManager",
+    "DynamicRange",
+    "BoundMethod",
+]

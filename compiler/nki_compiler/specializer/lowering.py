@@ -1,0 +1,258 @@
+"""`nl.*` convenience wrappers lowered to `nisa` instruction sequences (nki-api.md §3.2–3.5)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import nki.language as nl
+from nki_compiler.ir.access import dtype_bytes
+from nki_compiler.ir.opcodes import Opcode
+from nki_compiler.specializer.api import Call, buffer_name, dtype_name, shape_tuple
+from nki_compiler.specializer.tensors import Tensor
+from nki_compiler.specializer.values import UNKNOWN
+
+PMAX = 128
+PSUM_BANK_BYTES = 2048
+
+
+def allocate(
+    call: Call,
+    shape: Any,
+    dtype: Any,
+    buffer: Any,
+    name: Any = "",
+    address: Any = None,
+    shape_key: str = "shape",
+) -> Any:
+    dims, kind, memory = shape_tuple(shape), dtype_name(dtype), buffer_name(buffer)
+    if dims is None or kind is None or memory is None:
+        call.interp.builder.complete = False
+        return UNKNOWN
+    interp, frame = call.interp, call.frame
+    where = call.nodes.get(shape_key, call.node)
+    if memory in ("sbuf", "psum") and dims and dims[0] > PMAX:
+        interp.report("NKI301", frame, where, p=dims[0], sbuf_psum=memory)
+    if memory == "psum":
+        per_partition = math.prod(dims[1:]) * (dtype_bytes(kind) or 0)
+        if per_partition > PSUM_BANK_BYTES:
+            interp.report("NKI303", frame, where, n=per_partition)
+    pinned = None
+    if isinstance(address, (tuple, list)) and len(address) == 2 and all(isinstance(a, int) for a in address):
+        pinned = (address[0], address[1])
+        if memory == "psum" and address[1] % PSUM_BANK_BYTES:
+            interp.report("NKI319", frame, call.nodes.get("address", call.node))
+    label = name if isinstance(name, str) else ""
+    if label and label in interp.builder.names:
+        interp.report("NKI318", frame, call.nodes.get("name", call.node), n=label)
+    return interp.builder.alloc(dims, kind, memory, call.origin(), label, pinned)
+
+
+def _ndarray(call: Call) -> Any:
+    return allocate(
+        call,
+        call.get("shape"),
+        call.get("dtype"),
+        call.get("buffer"),
+        call.get("name", ""),
+        call.get("address"),
+    )
+
+
+def _filled(value: Any) -> Callable[[Call], Any]:
+    def lower(call: Call) -> Any:
+        tensor = allocate(
+            call, call.get("shape"), call.get("dtype"), call.get("buffer"), call.get("name", "")
+        )
+        fill = call.get("fill_value") if value is None else value
+        if isinstance(tensor, Tensor):
+            call.emit(Opcode.MEMSET, {"dst": tensor, "value": fill})
+        return tensor
+
+    return lower
+
+
+def _like(fill: Any) -> Callable[[Call], Any]:
+    def lower(call: Call) -> Any:
+        source = call.get("x")
+        if not isinstance(source, Tensor):
+            return UNKNOWN
+        dtype = call.get("dtype") or source.dtype
+        buffer = call.get("buffer") or (nl.sbuf if fill is not None else nl.MemoryRegion(source.buffer))
+        tensor = allocate(call, source.shape, dtype, buffer, call.get("name", ""), shape_key="x")
+        if isinstance(tensor, Tensor) and fill is not None:
+            call.emit(Opcode.MEMSET, {"dst": tensor, "value": fill})
+        return tensor
+
+    return lower
+
+
+def _load(call: Call) -> Any:
+    source = call.get("src")
+    if not isinstance(source, Tensor):
+        return UNKNOWN
+    tile = allocate(call, source.shape, call.get("dtype") or source.dtype, nl.sbuf, shape_key="src")
+    if isinstance(tile, Tensor):
+        call.emit(Opcode.DMA_COPY, {"dst": tile, "src": source})
+    return tile
+
+
+def _load_transpose2d(call: Call) -> Any:
+    source = call.get("src")
+    if not isinstance(source, Tensor) or source.ndim != 2:
+        return UNKNOWN
+    tile = allocate(call, source.shape[::-1], call.get("dtype") or source.dtype, nl.sbuf, shape_key="src")
+    if isinstance(tile, Tensor):
+        call.emit(Opcode.DMA_TRANSPOSE, {"dst": tile, "src": source})
+    return tile
+
+
+def _store(call: Call) -> Any:
+    call.emit(Opcode.DMA_COPY, {"dst": call.get("dst"), "src": call.get("value")})
+    return None
+
+
+def _copy(call: Call) -> Any:
+    source = call.get("x")
+    if not isinstance(source, Tensor):
+        return UNKNOWN
+    tile = allocate(call, source.shape, call.get("dtype") or source.dtype, nl.sbuf, shape_key="x")
+    if isinstance(tile, Tensor):
+        call.emit(Opcode.TENSOR_COPY, {"dst": tile, "src": source})
+    return tile
+
+
+def _transpose(call: Call) -> Any:
+    source = call.get("x")
+    if not isinstance(source, Tensor) or source.ndim != 2:
+        return UNKNOWN
+    tile = allocate(call, source.shape[::-1], call.get("dtype") or source.dtype, nl.psum, shape_key="x")
+    if isinstance(tile, Tensor):
+        call.emit(Opcode.NC_TRANSPOSE, {"dst": tile, "data": source})
+    return tile
+
+
+def _matmul(call: Call) -> Any:
+    x, y = call.get("x"), call.get("y")
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor) or x.ndim != 2 or y.ndim != 2:
+        return UNKNOWN
+    stationary = x
+    if call.get("transpose_x") is not True:  # x is [M, K]: the compiler transposes it first
+        transposed = allocate(call, x.shape[::-1], x.dtype, nl.psum, shape_key="x")
+        staged = allocate(call, x.shape[::-1], x.dtype, nl.sbuf, shape_key="x")
+        if not isinstance(transposed, Tensor) or not isinstance(staged, Tensor):
+            return UNKNOWN
+        call.emit(Opcode.NC_TRANSPOSE, {"dst": transposed, "data": x})
+        call.emit(Opcode.TENSOR_COPY, {"dst": staged, "src": transposed})
+        stationary = staged
+    result = allocate(call, (stationary.shape[1], y.shape[1]), nl.float32, nl.psum, shape_key="x")
+    if isinstance(result, Tensor):
+        call.emit(Opcode.NC_MATMUL, {"dst": result, "stationary": stationary, "moving": y})
+    return result
+
+
+def _device_print(call: Call) -> Any:
+    call.emit(Opcode.DEVICE_PRINT, {"print_prefix": call.get("print_prefix"), "tensor": call.get("tensor")})
+    return None
+
+
+def _random_seed(call: Call) -> Any:
+    seed = call.get("seed")
+    if isinstance(seed, int):
+        call.interp.report("NKI411", call.frame, call.nodes.get("seed", call.node))
+    return None
+
+
+def _is_column(tensor: Tensor, other: Tensor) -> bool:
+    return tensor.shape[0] == other.shape[0] and math.prod(tensor.shape[1:]) == 1
+
+
+def binary(call: Call, op: Any) -> Any:
+    x, y = call.get("x"), call.get("y")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        return UNKNOWN
+    if (
+        getattr(op, "__nki_qualname__", "") == "nki.language.power"
+        and not isinstance(y, Tensor)
+        and isinstance(y, (int, float))
+    ):
+        call.interp.report("NKI409", call.frame, call.nodes.get("y", call.node))
+    data = x if isinstance(x, Tensor) else y
+    other = y if data is x else x
+    if isinstance(other, Tensor) and other.shape != data.shape:
+        if _is_column(data, other) and data is x:
+            data, other = other, data
+        if not _is_column(other, data):
+            call.interp.report("NKI412", call.frame, call.node, binop=call.name, a=x.shape, b=y.shape)
+            return UNKNOWN
+    dtype = call.get("dtype") or data.dtype
+    result = allocate(call, data.shape, dtype, nl.sbuf, shape_key="x")
+    if not isinstance(result, Tensor):
+        return UNKNOWN
+    if isinstance(other, Tensor) and other.shape == data.shape:
+        call.emit(Opcode.TENSOR_TENSOR, {"dst": result, "data1": x, "data2": y, "op": op})
+    else:
+        reverse = data is y
+        operands = {"dst": result, "data": data, "op0": op, "operand0": other}
+        if reverse:
+            operands["reverse0"] = True
+        call.emit(Opcode.TENSOR_SCALAR, operands)
+    return result
+
+
+def unary(call: Call, op: Any) -> Any:
+    x = call.get("x")
+    if not isinstance(x, Tensor):
+        return UNKNOWN
+    result = allocate(call, x.shape, call.get("dtype") or x.dtype, nl.sbuf, shape_key="x")
+    if isinstance(result, Tensor):
+        call.emit(Opcode.ACTIVATION, {"dst": result, "op": op, "data": x})
+    return result
+
+
+def reduce(call: Call, op: Any) -> Any:
+    x, axis = call.get("x"), call.get("axis")
+    axes = (axis,) if isinstance(axis, int) else tuple(axis) if isinstance(axis, (tuple, list)) else None
+    if not isinstance(x, Tensor) or axes is None or not all(isinstance(a, int) for a in axes):
+        return UNKNOWN
+    axes = tuple(a % x.ndim for a in axes) if x.ndim else axes
+    keep = call.get("keepdims") is True
+    shape = tuple((1 if keep else None) if i in axes else d for i, d in enumerate(x.shape))
+    dims = tuple(d for d in shape if d is not None)
+    result = allocate(
+        call, dims if len(dims) >= 2 else (*dims, 1), call.get("dtype") or x.dtype, nl.sbuf, shape_key="x"
+    )
+    if isinstance(result, Tensor):
+        call.emit(Opcode.TENSOR_REDUCE, {"dst": result, "op": op, "data": x, "axis": axis, "keepdims": keep})
+    return result
+
+
+def _reciprocal(call: Call) -> Any:
+    x = call.get("x")
+    if not isinstance(x, Tensor):
+        return UNKNOWN
+    result = allocate(call, x.shape, call.get("dtype") or x.dtype, nl.sbuf, shape_key="x")
+    if isinstance(result, Tensor):
+        call.emit(Opcode.RECIPROCAL, {"dst": result, "data": x})
+    return result
+
+
+def _negative(call: Call) -> Any:
+    x = call.get("x")
+    if not isinstance(x, Tensor):
+        return UNKNOWN
+    result = allocate(call, x.shape, call.get("dtype") or x.dtype, nl.sbuf, shape_key="x")
+    if isinstance(result, Tensor):
+        call.emit(
+            Opcode.TENSOR_SCALAR, {"dst": result, "data": x, "op0": vars(nl)["multiply"], "operand0": -1.0}
+        )
+    return result
+
+
+HANDLERS: dict[str, Callable[[Call], Any]] = {
+    "ndarray": _ndarray, "zeros": _filled(0), "ones": _filled(1), "full": _filled(None),
+    "zeros_like": _like(0), "empty_like": _like(None), "load": _load, "load_transpose2d": _load_transpose2d,
+    "store": _store, "copy": _copy, "transpose": _transpose, "matmul": _matmul, "device_print": _device_print,
+    "random_seed": _random_seed, "reciprocal": _reciprocal, "negative": _negative,
+}  # fmt: skip

@@ -1,0 +1,175 @@
+// Kernel commands (Run in Simulator, Show IR, Show Profile): through the server's
+// workspace/executeCommand when it offers the command, else through the same program's batch CLI
+// (`nki-ls --ir|--run|--profile PATH::KERNEL`). Results go to virtual documents and the output channel.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+
+import { IR_SCHEME, PROFILE_SCHEME, VirtualDocuments } from './common/documents';
+import { findKernels, kernelAt } from './common/kernels';
+import { cliCommand, ServerLaunch } from './common/server';
+import { ExtensionSettings } from './common/settings';
+
+export interface KernelCommandHost {
+  client(): LanguageClient | undefined;
+  launch(): ServerLaunch | undefined;
+  settings(): ExtensionSettings;
+  log: vscode.LogOutputChannel;
+  documents: VirtualDocuments;
+}
+
+interface KernelTarget {
+  document: vscode.TextDocument;
+  kernel: string;
+}
+
+type Mode = 'ir' | 'run' | 'profile';
+const SERVER_COMMAND: Record<Mode, string> = { ir: 'nki.showIR', run: 'nki.run', profile: 'nki.profile' };
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+export async function showIR(host: KernelCommandHost): Promise<void> {
+  const target = await pickKernel();
+  if (!target) {
+    return;
+  }
+  const text = await runKernelCommand(host, 'ir', target, {});
+  if (text !== undefined) {
+    await host.documents.show(IR_SCHEME, `${target.kernel}.ir`, target.document.uri, text);
+  }
+}
+
+export async function runKernel(host: KernelCommandHost): Promise<void> {
+  const target = await pickKernel();
+  if (!target) {
+    return;
+  }
+  const text = await runKernelCommand(host, 'run', target, {});
+  if (text !== undefined) {
+    host.log.info(`NKI: Run ${target.kernel}\n${text}`);
+    host.log.show(true);
+    void vscode.window.showInformationMessage(`NKI: ${target.kernel} ran in the simulator; the result is in the NKI output.`);
+  }
+}
+
+export async function showProfile(host: KernelCommandHost): Promise<void> {
+  const target = await pickKernel();
+  if (!target) {
+    return;
+  }
+  const trace = tracePath(target);
+  const text = await runKernelCommand(host, 'profile', target, { trace });
+  if (text === undefined) {
+    return;
+  }
+  await host.documents.show(PROFILE_SCHEME, `${target.kernel}.profile`, target.document.uri, text);
+  const traceUri = vscode.Uri.file(trace);
+  try {
+    await vscode.workspace.fs.stat(traceUri);
+  } catch {
+    return;   // this back end wrote no trace: the report alone is the result
+  }
+  const reveal = 'Reveal';
+  const choice = await vscode.window.showInformationMessage(
+    `NKI: Perfetto trace saved as ${path.basename(trace)} (open it in ui.perfetto.dev).`, reveal);
+  if (choice === reveal) {
+    await vscode.commands.executeCommand('revealInExplorer', traceUri);
+  }
+}
+
+/** `<folder>/<stem>.<kernel>.trace.json`, next to the kernel. */
+export function tracePath(target: KernelTarget): string {
+  const file = target.document.uri.fsPath;
+  return path.join(path.dirname(file), `${path.parse(file).name}.${target.kernel}.trace.json`);
+}
+
+async function pickKernel(): Promise<KernelTarget | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'python' || editor.document.uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage('NKI: open a Python file with an @nki.jit kernel first.');
+    return undefined;
+  }
+  const kernels = findKernels(editor.document.getText());
+  if (kernels.length === 0) {
+    void vscode.window.showWarningMessage('NKI: this file has no @nki.jit kernel.');
+    return undefined;
+  }
+  const here = kernelAt(kernels, editor.selection.active.line);
+  const name = here?.name ?? await vscode.window.showQuickPick(kernels.map((k) => k.name), { placeHolder: 'Kernel' });
+  return name ? { document: editor.document, kernel: name } : undefined;
+}
+
+async function runKernelCommand(
+  host: KernelCommandHost, mode: Mode, target: KernelTarget, extra: { trace?: string },
+): Promise<string | undefined> {
+  const settings = host.settings();
+  const client = host.client();
+  const offered = client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  try {
+    if (client && offered.includes(SERVER_COMMAND[mode])) {
+      const result: unknown = await client.sendRequest('workspace/executeCommand', {
+        command: SERVER_COMMAND[mode],
+        arguments: [{ uri: target.document.uri.toString(), kernel: target.kernel, target: settings.target, ...extra }],
+      });
+      return resultText(result);
+    }
+    const launch = host.launch();
+    if (!launch) {
+      void vscode.window.showErrorMessage('NKI: the language server is not available (see NKI: Show Output).');
+      return undefined;
+    }
+    return await runCli(host, mode, launch, target, extra);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    host.log.error(`${SERVER_COMMAND[mode]} ${target.kernel}: ${message}`);
+    void vscode.window.showErrorMessage(`NKI: ${SERVER_COMMAND[mode]} failed for ${target.kernel}: ${lastLine(message)}`);
+    return undefined;
+  }
+}
+
+/** The server may answer a string, `{text}`, `{ir}`, `{report}` or `{output}`; anything else is shown as JSON. */
+export function resultText(result: unknown): string {
+  if (typeof result === 'string') {
+    return result;
+  }
+  if (result && typeof result === 'object') {
+    for (const key of ['text', 'ir', 'report', 'output']) {
+      const value = (result as Record<string, unknown>)[key];
+      if (typeof value === 'string') {
+        return value;
+      }
+    }
+  }
+  return JSON.stringify(result, null, 2);
+}
+
+async function runCli(
+  host: KernelCommandHost, mode: Mode, launch: ServerLaunch, target: KernelTarget, extra: { trace?: string },
+): Promise<string> {
+  const settings = host.settings();
+  const file = target.document.uri.fsPath;
+  const flags = [`--${mode}`, `${file}::${target.kernel}`, '--target', settings.target];
+  if (extra.trace) {
+    flags.push('--trace', extra.trace);
+  }
+  const { command, args } = cliCommand(launch, flags);
+  const cwd = vscode.workspace.getWorkspaceFolder(target.document.uri)?.uri.fsPath ?? path.dirname(file);
+  const timeout = mode === 'ir' ? 60_000 : (settings.simulator.timeoutSeconds + 30) * 1000;
+  host.log.info(`running ${[command, ...args].join(' ')}`);
+  const header = target.document.isDirty ? '# NKI: unsaved changes are not included; save the file to see them.\n' : '';
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, timeout, maxBuffer: MAX_OUTPUT_BYTES }, (error, stdout, stderr) => {
+      const exitCode = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+      if (exitCode === 0 || exitCode === 1) {   // 1: the kernel has errors, which the output explains
+        resolve(header + stdout + (stderr ? `\n${stderr}` : ''));
+      } else {
+        reject(new Error((stderr || error?.message || `exit ${exitCode}`).trim()));
+      }
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').filter((line) => line.trim());
+  return lines[lines.length - 1] ?? text;
+}

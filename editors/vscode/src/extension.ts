@@ -1,0 +1,216 @@
+// NKI extension: finds and starts the nki-ls language server, forwards the nki.* settings, and adds
+// the status item, the output channel and the kernel commands.
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
+} from 'vscode-languageclient/node';
+
+import { runKernel, showIR, showProfile } from './commands';
+import { IR_SCHEME, PROFILE_SCHEME, VirtualDocuments } from './common/documents';
+import { activeInterpreter, canImportServer, onActiveInterpreterChange, which } from './common/python';
+import { describeLaunch, discoverServer, NotFound, ServerLaunch } from './common/server';
+import { ExtensionSettings, needsRestart, readSettings, serverSettings } from './common/settings';
+import { StatusItem } from './common/status';
+
+const CLIENT_ID = 'nki';
+const CLIENT_NAME = 'NKI Language Server';
+
+let session: Session | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  session = new Session(context);
+  await session.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await session?.stop();
+  session = undefined;
+}
+
+class Session {
+  readonly log = vscode.window.createOutputChannel('NKI', { log: true });
+  readonly documents = new VirtualDocuments();
+  private readonly status = new StatusItem();
+  private current: ExtensionSettings;
+  private client: LanguageClient | undefined;
+  private launch: ServerLaunch | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(context: vscode.ExtensionContext) {
+    this.current = this.readSettings();
+    this.status.setTarget(this.current.target);
+    const host = {
+      client: () => this.client,
+      launch: () => this.launch,
+      settings: () => this.current,
+      log: this.log,
+      documents: this.documents,
+    };
+    context.subscriptions.push(
+      this.log, this.documents, this.status,
+      vscode.workspace.registerTextDocumentContentProvider(IR_SCHEME, this.documents),
+      vscode.workspace.registerTextDocumentContentProvider(PROFILE_SCHEME, this.documents),
+      vscode.commands.registerCommand('nki.restartServer', () => this.restart()),
+      vscode.commands.registerCommand('nki.showOutput', () => this.log.show()),
+      vscode.commands.registerCommand('nki.showIR', () => showIR(host)),
+      vscode.commands.registerCommand('nki.runKernel', () => runKernel(host)),
+      vscode.commands.registerCommand('nki.showProfile', () => showProfile(host)),
+      vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChange(event)),
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.showStatusFor(editor)),
+    );
+    this.showStatusFor(vscode.window.activeTextEditor);
+    void onActiveInterpreterChange(() => {
+      if (!this.current.interpreter && this.current.serverCommand.length === 0) {
+        this.log.info('the active Python interpreter changed: restarting the server');
+        void this.restart();
+      }
+    }).then((disposable) => disposable && context.subscriptions.push(disposable));
+  }
+
+  async start(): Promise<void> {
+    this.starting ??= this.startOnce().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.log.warn(`stopping the server: ${String(error)}`);
+      }
+      await client.dispose();
+    }
+    this.status.update('stopped');
+  }
+
+  async restart(): Promise<void> {
+    await this.starting;
+    await this.stop();
+    await this.start();
+  }
+
+  private async startOnce(): Promise<void> {
+    this.status.update('starting', '');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const discovery = await discoverServer({
+      serverCommand: this.current.serverCommand,
+      interpreter: this.current.interpreter,
+      activeInterpreter: await activeInterpreter(folder),
+      canImportServer,
+      which,
+      variables: { workspaceFolder: folder?.fsPath ?? '', userHome: os.homedir() },
+    });
+    if (!discovery.found) {
+      this.launch = undefined;
+      this.reportNotFound(discovery.notFound);
+      return;
+    }
+    this.launch = discovery.launch;
+    this.log.info(`starting the server: ${describeLaunch(discovery.launch)}`);
+    const client = this.createClient(discovery.launch);
+    this.client = client;
+    try {
+      await client.start();
+      const info = client.initializeResult?.serverInfo;
+      this.log.info(`server running: ${info ? `${info.name} ${info.version ?? ''}` : 'unnamed'}`);
+    } catch (error) {
+      this.status.update('failed', describeLaunch(discovery.launch));
+      this.log.error(`the server failed to start: ${String(error)}`);
+      void this.offerFixes(`NKI: the language server failed to start (${describeLaunch(discovery.launch)}).`, []);
+    }
+  }
+
+  private createClient(launch: ServerLaunch): LanguageClient {
+    const run = { command: launch.command, args: launch.args, transport: TransportKind.stdio };
+    const serverOptions: ServerOptions = { run, debug: run };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file', language: 'python' }, { scheme: 'untitled', language: 'python' }],
+      initializationOptions: serverSettings(this.current),
+      outputChannel: this.log,
+      traceOutputChannel: this.log,
+      middleware: {
+        workspace: {   // the server may pull settings: answer its section from our validated copy
+          configuration: async (params, token, next) => {
+            const fromEditor = await next(params, token);
+            if (!Array.isArray(fromEditor)) {
+              return fromEditor;   // an error from the editor: pass it on
+            }
+            return params.items.map((item, index) => (item.section === 'nki' ? serverSettings(this.current).nki : fromEditor[index]));
+          },
+        },
+      },
+    };
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.onDidChangeState((event) => {
+      const state = event.newState === State.Running ? 'running' : event.newState === State.Starting ? 'starting' : 'stopped';
+      this.status.update(state, describeLaunch(launch));
+    });
+    return client;
+  }
+
+  private async onConfigurationChange(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (!event.affectsConfiguration('nki')) {
+      return;
+    }
+    const before = this.current;
+    this.current = this.readSettings();
+    this.status.setTarget(this.current.target);
+    if (needsRestart(before, this.current)) {
+      this.log.info('launch settings changed: restarting the server');
+      await this.restart();
+    } else if (this.client?.isRunning()) {
+      await this.client.sendNotification('workspace/didChangeConfiguration', { settings: serverSettings(this.current) });
+    }
+  }
+
+  private readSettings(): ExtensionSettings {
+    const config = vscode.workspace.getConfiguration('nki');
+    const { settings, warnings } = readSettings((key) => {
+      const inspected = config.inspect(key);   // only values the user set; undefined means "default"
+      return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+    });
+    for (const warning of warnings) {
+      this.log.warn(warning);
+      void vscode.window.showWarningMessage(`NKI: ${warning}`);
+    }
+    return settings;
+  }
+
+  private reportNotFound(notFound: NotFound): void {
+    this.status.update('notFound', notFound.problem);
+    this.log.error([notFound.problem, ...notFound.fixes, `(searched PATH: ${process.env.PATH ?? ''})`].join('\n  '));
+    void this.offerFixes(`NKI: ${notFound.problem} ${notFound.fixes.join(' ')}`, notFound.installCommand ? [notFound.installCommand] : []);
+  }
+
+  private async offerFixes(message: string, installCommands: string[]): Promise<void> {
+    const install = 'Install';
+    const settings = 'Open Settings';
+    const retry = 'Restart Server';
+    const actions = installCommands.length > 0 ? [install, settings, retry] : [settings, retry];
+    const choice = await vscode.window.showErrorMessage(message, ...actions);
+    if (choice === install) {
+      const terminal = vscode.window.createTerminal('NKI: install nki-toolchain');
+      terminal.show();
+      terminal.sendText(installCommands[0]);
+      void vscode.window.showInformationMessage('NKI: when the installation has finished, restart the server.', retry)
+        .then(async (again) => {
+          if (again === retry) {
+            await this.restart();
+          }
+        });
+    } else if (choice === settings) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'nki.interpreter');
+    } else if (choice === retry) {
+      await this.restart();
+    }
+  }
+
+  private showStatusFor(editor: vscode.TextEditor | undefined): void {
+    const scheme = editor?.document.uri.scheme;
+    this.status.setVisible(editor?.document.languageId === 'python' || scheme === IR_SCHEME || scheme === PROFILE_SCHEME);
+  }
+}

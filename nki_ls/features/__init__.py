@@ -1,0 +1,1 @@
+"""Language features, one module each; `nki_ls.server` only wires them to LSP methods."""

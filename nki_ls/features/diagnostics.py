@@ -1,0 +1,228 @@
+"""Open documents, their analysis and its cache: the state behind push and pull diagnostics.
+
+Editor buffers are overlays of one `Workspace`, so kernels see the unsaved text of the helpers they
+import. Results are cached per file and invalidated when the file, one of the project modules it
+imports (transitively), or the settings change. Nothing here knows about LSP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nki_compiler.check import CheckConfig, analyze
+from nki_compiler.diagnostics.model import Diagnostic
+from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.source import LineIndex
+from nki_compiler.version import __version__
+
+log = logging.getLogger(__name__)
+
+#: Bound on the modules followed when computing what a file depends on (huge monorepos stay cheap).
+MAX_DEPENDENCIES = 256
+
+
+def normalize(path: str | Path) -> str:
+    """The key under which `Workspace` stores a path (absolute, symlinks resolved)."""
+    p = Path(path)
+    try:
+        return str(p.resolve())
+    except OSError:
+        return str(p.absolute())
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Diagnostics of one version of one file, with the line index of the exact text analysed."""
+
+    path: str
+    version: int | None
+    generation: int
+    index: LineIndex
+    diagnostics: tuple[Diagnostic, ...]
+    #: Files whose text this result depends on: its imports and the open kernels that reach into it.
+    inputs: frozenset[str]
+    seconds: float = 0.0
+
+    @property
+    def result_id(self) -> str:
+        return f"{self.version}:{self.generation}"
+
+
+@dataclass
+class Documents:
+    """Open documents (path -> version), the shared workspace and the per-file analysis cache.
+
+    A file is analysed together with the open files that import it (transitively), so a helper
+    shows the problems that the open kernels calling it put in kernel scope.
+    """
+
+    config: CheckConfig = field(default_factory=CheckConfig)
+    workspace: Workspace = field(default_factory=Workspace)
+    versions: dict[str, int | None] = field(default_factory=dict)
+    cache: dict[str, Analysis] = field(default_factory=dict)
+    #: Transitive project imports of each analysed open file (outlives cache entries).
+    imports: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Inputs of each analysed open file (outlives cache entries, so chains of edits propagate).
+    inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Import closure by path, with the import statements it was computed from (kept while typing).
+    closures: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
+    #: Open files whose diagnostics changed as a side effect of analysing another file.
+    stale: set[str] = field(default_factory=set)
+    #: Bumped whenever anything invalidates results, so pull clients see a new result id.
+    generation: int = 0
+
+    # -- document lifecycle: each returns the open files whose diagnostics may have changed
+
+    def open(self, path: str, text: str, version: int | None) -> set[str]:
+        return self.change(path, text, version)
+
+    def change(self, path: str, text: str, version: int | None) -> set[str]:
+        path = normalize(path)
+        self.versions[path] = version
+        self.workspace.set_text(path, text)
+        return self._invalidate(path)
+
+    def close(self, path: str) -> set[str]:
+        path = normalize(path)
+        self.versions.pop(path, None)
+        self.workspace.overlays.pop(path, None)
+        self.workspace.forget(path)
+        self.cache.pop(path, None)
+        affected = self._invalidate(path)
+        self.imports.pop(path, None)
+        self.inputs.pop(path, None)
+        return affected - {path}
+
+    def disk_changed(self, path: str) -> set[str]:
+        """A file changed on disk: open buffers keep their text, other modules are re-read."""
+        path = normalize(path)
+        if path not in self.versions:
+            self.workspace.forget(path)
+        return self._invalidate(path)
+
+    def set_config(self, config: CheckConfig) -> set[str]:
+        self.config = config
+        self.cache.clear()
+        self.generation += 1
+        return set(self.versions)
+
+    def is_open(self, path: str) -> bool:
+        return normalize(path) in self.versions
+
+    def take_stale(self) -> set[str]:
+        stale, self.stale = self.stale & set(self.versions), set()
+        return stale
+
+    # -- analysis
+
+    def analysis(self, path: str) -> Analysis:
+        """Diagnostics of the current text of an open (or on-disk) file, from the cache when valid."""
+        path = normalize(path)
+        cached = self.cache.get(path)
+        if cached is not None and cached.version == self.versions.get(path):
+            return cached
+        result = self._analyse(path)
+        if path in self.versions:
+            self.cache[path] = result
+            self.inputs[path] = result.inputs
+        return result
+
+    def index(self, path: str) -> LineIndex | None:
+        module = self._module(normalize(path))
+        return module.source.index if module else None
+
+    def module(self, path: str) -> ModuleInfo | None:
+        return self._module(normalize(path))
+
+    def _module(self, path: str) -> ModuleInfo | None:
+        try:
+            return self.workspace.module(path)
+        except Exception:  # unreadable file, absurd input: a bug to log, never a crash
+            log.exception("nki-ls %s: cannot load %s", __version__, path)
+            return None
+
+    def _analyse(self, path: str) -> Analysis:
+        started = time.perf_counter()
+        version = self.versions.get(path)
+        module = self._module(path)
+        if module is None:
+            return Analysis(path, version, self.generation, LineIndex(""), (), frozenset())
+        imports = self._track_imports(module)
+        importers = [m for m in (self._module(p) for p in self._importers(path)) if m is not None]
+        try:
+            results = analyze(self.workspace, [module, *importers], self.config)
+            diagnostics = tuple(results.get(module.path, []))
+        except Exception:  # internal error: log it with the version, keep serving
+            log.exception("nki-ls %s: analysis of %s failed", __version__, path)
+            diagnostics = ()
+        inputs = imports.union(*(self.imports.get(m.path, frozenset()) | {m.path} for m in importers))
+        elapsed = time.perf_counter() - started
+        return Analysis(path, version, self.generation, module.source.index, diagnostics, inputs, elapsed)
+
+    def _importers(self, path: str) -> list[str]:
+        return sorted(
+            p for p, imported in self.imports.items() if path in imported and p != path and p in self.versions
+        )
+
+    def _track_imports(self, module: ModuleInfo) -> frozenset[str]:
+        """Record the file's import closure; open files entering or leaving it need new diagnostics."""
+        key = tuple(sorted(f"{i.level}:{i.module}:{i.attr}" for i in module.imports.values()))
+        known = self.closures.get(module.path)
+        if known is not None and known[0] == key:
+            imports = known[1]
+        else:
+            imports = frozenset(self._import_closure(module))
+            self.closures[module.path] = (key, imports)
+        if module.path in self.versions:
+            previous = self.imports.get(module.path)
+            if previous != imports:
+                changed = imports if previous is None else imports ^ previous
+                for other in changed & set(self.versions):
+                    self.cache.pop(other, None)
+                    self.stale.add(other)
+            self.imports[module.path] = imports
+        return imports
+
+    def _import_closure(self, module: ModuleInfo) -> set[str]:
+        """Project modules this one imports, transitively (bounded)."""
+        seen: set[str] = set()
+        queue = [module]
+        while queue and len(seen) < MAX_DEPENDENCIES:
+            current = queue.pop()
+            for target in self._imported_modules(current):
+                if target.path not in seen and target.path != module.path:
+                    seen.add(target.path)
+                    queue.append(target)
+        return seen
+
+    def _imported_modules(self, module: ModuleInfo) -> list[ModuleInfo]:
+        found: list[ModuleInfo] = []
+        for imported in module.imports.values():
+            names = [imported.module]
+            if imported.attr:  # `from pkg import helpers` may name a submodule
+                names.append(f"{imported.module}.{imported.attr}" if imported.module else imported.attr)
+            for name in names:
+                try:
+                    target = self.workspace.resolve_module(module, name, imported.level)
+                except Exception:
+                    log.exception("nki-ls %s: cannot resolve %s from %s", __version__, name, module.path)
+                    target = None
+                if target is not None:
+                    found.append(target)
+        return found
+
+    def _invalidate(self, path: str) -> set[str]:
+        # Other files' closures may run through `path`; its own is re-validated by its import statements.
+        self.closures = {p: c for p, c in self.closures.items() if p == path}
+        self.generation += 1
+        self.cache.pop(path, None)
+        affected = {path} if path in self.versions else set()
+        for other, inputs in list(self.inputs.items()):
+            if other == path or path in inputs:
+                self.cache.pop(other, None)
+                affected.add(other)
+        return affected & set(self.versions)

@@ -1,0 +1,67 @@
+"""Hover: Markdown for `nl.*`/`nisa.*` names (signature, summary, target constraints, deprecation)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from nki_compiler import api
+from nki_compiler.source import Encoding, Span
+from nki_ls import convert
+from nki_ls.features import names
+from nki_ls.features.diagnostics import Documents, normalize
+
+
+def hover(
+    documents: Documents, uri: str, position: types.Position, encoding: Encoding, target: str
+) -> types.Hover | None:
+    path = normalize(convert.path_of(uri))
+    module = documents.module(path)
+    if module is None:
+        return None
+    index = module.source.index
+    offset = convert.offset_of(index, position, encoding)
+    line = index.line_of(offset)
+    line_start = index.line_starts[line]
+    reference = names.reference_at(index.line_text(line), offset - line_start)
+    if reference is None:
+        return None
+    entry = names.api_entry(reference.dotted, names.import_bases(module, index.text))
+    if entry is None:
+        return None
+    span = Span(line_start + reference.start, line_start + reference.end)
+    contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=api_markdown(entry, target))
+    return types.Hover(contents=contents, range=convert.lsp_range(index, span, encoding))
+
+
+def api_markdown(entry: api.ApiEntry, target: str) -> str:
+    """Signature block, deprecation, summary, availability and constraints for `target`, then details."""
+    parts = [f"```python\n{_header(entry)}\n```"]
+    if entry.deprecated:
+        parts.append(f"**Deprecated:** {entry.deprecated}")
+    if entry.summary:
+        parts.append(entry.summary)
+    facts = []
+    if entry.experimental:
+        facts.append("*experimental*")
+    if entry.since:
+        facts.append(f"since NKI {entry.since}")
+    if not entry.available_on(target):
+        available = ", ".join(sorted(entry.targets)) or "no target"
+        facts.append(f"**not available on {target}** (only {available})")
+    constraint = entry.constraint_for(target)
+    if constraint:
+        facts.append(f"on {target}: {constraint}")
+    if facts:
+        parts.append(" · ".join(facts))
+    details = entry.doc.partition("\n\n")[2].strip()
+    if details:
+        parts.append(details)
+    return "\n\n".join(parts)
+
+
+def _header(entry: api.ApiEntry) -> str:
+    if entry.kind in ("function", "class") and entry.signature is not None:
+        return entry.signature_text()
+    if entry.value is not None:
+        return f"{entry.display_name} = {entry.value}  # {entry.kind.replace('_', ' ')}"
+    return f"{entry.display_name}  # {entry.kind.replace('_', ' ')}"

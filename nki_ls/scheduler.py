@@ -1,0 +1,75 @@
+"""When diagnostics are recomputed: at once after a quiet period, then at most once per debounce window.
+
+The first change after a pause is analysed immediately (no added latency); changes that follow
+within `DEBOUNCE_SECONDS` are coalesced into one run at the end of the window, which reads the newest
+text, so intermediate versions are never analysed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from nki_compiler.version import __version__
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 0.15
+
+
+class Scheduler:
+    def __init__(self, run: Callable[[set[str]], None], debounce: float = DEBOUNCE_SECONDS) -> None:
+        self._run = run
+        self._debounce = debounce
+        self._last_run: dict[str, float] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def now(self, paths: set[str]) -> None:
+        """Run for these paths immediately (open, save, settings), superseding pending runs."""
+        for path in paths:
+            self.cancel(path)
+        self._execute(paths)
+
+    def soon(self, paths: set[str]) -> None:
+        """Run for these paths now if they were quiet, else once at the end of their debounce window."""
+        due: set[str] = set()
+        clock = time.monotonic()
+        for path in paths:
+            if path in self._timers:
+                continue  # the pending run will read the newest text
+            wait = self._debounce - (clock - self._last_run.get(path, float("-inf")))
+            if wait <= 0:
+                due.add(path)
+            else:
+                self._timers[path] = self._loop().call_later(wait, self._fire, path)
+        if due:
+            self._execute(due)
+
+    def cancel(self, path: str) -> None:
+        timer = self._timers.pop(path, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _fire(self, path: str) -> None:
+        self._timers.pop(path, None)
+        self._execute({path})
+
+    def _execute(self, paths: set[str]) -> None:
+        if not paths:
+            return
+        clock = time.monotonic()
+        for path in paths:
+            self._last_run[path] = clock
+        try:
+            self._run(paths)
+        except Exception:  # a failed run must not stop later ones
+            log.exception("nki-ls %s: diagnostics run failed", __version__)
+
+    @staticmethod
+    def _loop() -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.get_event_loop_policy().get_event_loop()

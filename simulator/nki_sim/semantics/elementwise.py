@@ -1,0 +1,223 @@
+"""Vector/GpSimd element-wise instructions (nki-api.md §4.3): tensor_tensor, tensor_scalar and friends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nki_sim import numerics
+from nki_sim.semantics.alu import AluOp, alu_op
+from nki_sim.semantics.common import (
+    Core,
+    TensorView,
+    bits,
+    name_of,
+    read_pf,
+    require,
+    require_buffer,
+    require_not_both_psum,
+    require_same_pf,
+    require_target,
+    require_tile,
+    scalar_or_column,
+    write_bits,
+    write_pf,
+)  # fmt: skip
+from nki_sim.semantics.registry import instruction
+
+EXACT_INT = ("int32", "uint32")
+EXACT_OPS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "maximum": np.maximum,
+             "minimum": np.minimum}  # fmt: skip
+
+
+def resolve_op(core: Core, opcode: str, field: str, op: Any, kinds: tuple[str, ...]) -> AluOp:
+    found = alu_op(name_of(op))
+    require(
+        found is not None, opcode, f"{field}={name_of(op)} is not an ALU operator", "§4.0.2 ALU operators"
+    )
+    assert found is not None
+    require(found.kind in kinds, opcode, f"{field}={found.name} is {found.kind}; expected {' or '.join(kinds)}",
+            "§4.0.2 operator class")  # fmt: skip
+    if found.min_generation > core.generation:
+        require_target(core, opcode, found.min_generation, f"{field}={found.name}")
+    return found
+
+
+def _require_int(opcode: str, op: AluOp, **tiles: TensorView) -> None:
+    for name, t in tiles.items():
+        require(numerics.is_integer(t.dtype), opcode, f"bitvec {op.name} needs integer dtypes; {name} is {t.dtype}",
+                "§4.0.2 bitvec ops need integer dtypes")  # fmt: skip
+
+
+def apply(op: AluOp, a: np.ndarray, b: Any, reverse: bool = False) -> np.ndarray:
+    if op.is_unary:
+        return op.fn(a)
+    return op.fn(b, a) if reverse else op.fn(a, b)
+
+
+@instruction
+def tensor_tensor(
+    core: Core, dst: TensorView, data1: TensorView, data2: TensorView, op: Any, engine: Any = None
+) -> None:
+    opcode = "tensor_tensor"
+    tiles = {n: require_tile(opcode, n, t) for n, t in (("dst", dst), ("data1", data1), ("data2", data2))}
+    alu = resolve_op(core, opcode, "op", op, ("arith", "bitvec"))
+    require_same_pf(opcode, **tiles)
+    require_not_both_psum(opcode, data1=data1, data2=data2)
+    eng = name_of(engine) or "unknown"
+    if alu.name == "power" or eng == "gpsimd":
+        for name, t in tiles.items():
+            require_buffer(opcode, name, t, ("sbuf",), "§4.3 GpSimd (power) cannot access PSUM")
+    if alu.is_bitvec:
+        _require_int(opcode, alu, **tiles)
+        write_bits(dst, alu.fn(bits(data1), bits(data2)))
+        return
+    if _exact_integer(alu, eng, tiles):
+        a, b = data1.array.reshape(dst.partitions, -1), data2.array.reshape(dst.partitions, -1)
+        write_pf(dst, EXACT_OPS[alu.name](a.astype(np.int64), b.astype(np.int64)))
+        return
+    write_pf(dst, alu.fn(read_pf(data1), read_pf(data2)))
+
+
+def _exact_integer(alu: AluOp, engine: str, tiles: dict[str, TensorView]) -> bool:
+    """All-int32/uint32 arithmetic runs on GpSimd with exact integer math unless forced to Vector or in PSUM."""
+    return (
+        alu.name in EXACT_OPS
+        and engine != "vector"
+        and all(t.dtype in EXACT_INT and t.buffer != "psum" for t in tiles.values())
+    )
+
+
+def _int_operand(opcode: str, name: str, value: Any, partitions: int) -> np.ndarray:
+    if isinstance(value, TensorView):
+        return bits(value)
+    require(
+        isinstance(value, (int, np.integer)),
+        opcode,
+        f"bitvec {name} must be an integer",
+        "§4.3 bitvec operands",
+    )
+    return np.full((1, 1), int(value), dtype=np.int64)
+
+
+@instruction
+def tensor_scalar(
+    core: Core, dst: TensorView, data: TensorView, op0: Any, operand0: Any, reverse0: bool = False, op1: Any = None,
+    operand1: Any = None, reverse1: bool = False, engine: Any = None,
+) -> None:  # fmt: skip
+    opcode = "tensor_scalar"
+    dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
+    require_same_pf(opcode, dst=dst, data=data)
+    first = resolve_op(core, opcode, "op0", op0, ("arith", "unary", "bitvec", "bitvec_unary"))
+    require((op1 is None) == (operand1 is None), opcode, "op1 and operand1 must both be given or both be None",
+            "§4.3 op1 iff operand1")  # fmt: skip
+    second = resolve_op(core, opcode, "op1", op1, ("arith", "bitvec")) if op1 is not None else None
+    _check_unary(core, opcode, first, operand0)
+    if second is not None:
+        require(second.is_bitvec == first.is_bitvec, opcode, f"op0={first.name} and op1={second.name} differ in class",
+                "§4.3 op0/op1 same class")  # fmt: skip
+    eng = name_of(engine) or "unknown"
+    if eng == "gpsimd":
+        require(
+            first.name == "rsqrt",
+            opcode,
+            "GpSimd runs tensor_scalar only for rsqrt",
+            "§4.3 GpSimd rsqrt only",
+        )
+    P = dst.partitions
+    if first.is_bitvec:
+        _require_int(opcode, first, dst=dst, data=data)
+        tmp = apply(first, bits(data), None if first.is_unary else _int_operand(opcode, "operand0", operand0, P),
+                    reverse0)  # fmt: skip
+        if second is not None:
+            tmp = apply(second, tmp, _int_operand(opcode, "operand1", operand1, P), reverse1)
+        write_bits(dst, tmp)
+        return
+    x = read_pf(data)
+    tmp = apply(
+        first, x, None if first.is_unary else scalar_or_column(opcode, "operand0", operand0, P), reverse0
+    )
+    if second is not None:
+        tmp = apply(second, tmp, scalar_or_column(opcode, "operand1", operand1, P), reverse1)
+    write_pf(dst, tmp)
+
+
+def _check_unary(core: Core, opcode: str, op: AluOp, operand: Any) -> None:
+    if not op.is_unary:
+        require(
+            operand is not None, opcode, f"op0={op.name} needs operand0", "§4.3 binary op0 needs operand0"
+        )
+        return
+    require(operand is None or (not isinstance(operand, TensorView) and float(operand) == 0.0), opcode,
+            f"unary op0={op.name} needs operand0 None or 0", "§4.3 unary op0 operand None/0")  # fmt: skip
+    if op.name in ("square", "relu"):
+        require_target(core, opcode, 4, f"op0={op.name}")
+
+
+@instruction
+def scalar_tensor_tensor(
+    core: Core, dst: TensorView, data: TensorView, op0: Any, operand0: Any, op1: Any, operand1: TensorView,
+    reverse0: bool = False, reverse1: bool = False,
+) -> None:  # fmt: skip
+    opcode = "scalar_tensor_tensor"
+    tiles = {n: require_tile(opcode, n, t) for n, t in (("dst", dst), ("data", data), ("operand1", operand1))}
+    first = resolve_op(core, opcode, "op0", op0, ("arith",))
+    second = resolve_op(core, opcode, "op1", op1, ("arith",))
+    require_same_pf(opcode, **tiles)
+    require_not_both_psum(opcode, data=data, operand1=operand1)
+    tmp = apply(
+        first, read_pf(data), scalar_or_column(opcode, "operand0", operand0, dst.partitions), reverse0
+    )
+    write_pf(dst, apply(second, tmp, read_pf(operand1), reverse1))
+
+
+@instruction
+def reciprocal(core: Core, dst: TensorView, data: TensorView) -> None:
+    opcode = "reciprocal"
+    dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
+    require_same_pf(opcode, dst=dst, data=data)
+    with np.errstate(all="ignore"):
+        write_pf(dst, np.float32(1.0) / read_pf(data))
+
+
+@instruction
+def tensor_tensor_scan(
+    core: Core, dst: TensorView, data0: TensorView, data1: TensorView, initial: Any, op0: Any, op1: Any,
+    reverse0: bool = False, reverse1: bool = False,
+) -> None:  # fmt: skip
+    opcode = "tensor_tensor_scan"
+    tiles = {n: require_tile(opcode, n, t) for n, t in (("dst", dst), ("data0", data0), ("data1", data1))}
+    first = resolve_op(core, opcode, "op0", op0, ("arith",))
+    second = resolve_op(core, opcode, "op1", op1, ("arith",))
+    require_same_pf(opcode, **tiles)
+    require_not_both_psum(opcode, data0=data0, data1=data1)
+    a, b = read_pf(data0), read_pf(data1)
+    previous = np.broadcast_to(
+        scalar_or_column(opcode, "initial", initial, dst.partitions), (dst.partitions, 1)
+    )
+    previous = previous[:, 0].astype(np.float32)
+    out = np.empty_like(a)
+    for i in range(a.shape[1]):  # inherently sequential
+        step = first.fn(previous, a[:, i]) if reverse0 else first.fn(a[:, i], previous)
+        previous = second.fn(b[:, i], step) if reverse1 else second.fn(step, b[:, i])
+        out[:, i] = previous
+    write_pf(dst, out)
+
+
+@instruction
+def affine_select(
+    core: Core, dst: TensorView, pattern: Any, channel_multiplier: int, on_true_tile: TensorView,
+    on_false_value: float, cmp_op: Any = "equal", offset: int = 0,
+) -> None:  # fmt: skip
+    from nki_sim.semantics.movement import affine_values
+
+    opcode = "affine_select"
+    dst, on_true = require_tile(opcode, "dst", dst), require_tile(opcode, "on_true_tile", on_true_tile)
+    for name, t in (("dst", dst), ("on_true_tile", on_true)):
+        require_buffer(opcode, name, t, ("sbuf",), "§4.3 affine_select SBUF only (GpSimd)")
+    require_same_pf(opcode, dst=dst, on_true_tile=on_true)
+    compare = resolve_op(core, opcode, "cmp_op", cmp_op, ("arith",))
+    a = affine_values(opcode, pattern, offset, channel_multiplier, dst.partitions, dst.free_size)
+    mask = compare.fn(a.astype(np.float32), np.float32(0)) != 0
+    write_pf(dst, np.where(mask, read_pf(on_true), np.float32(on_false_value)))

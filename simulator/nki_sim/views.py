@@ -1,0 +1,191 @@
+"""Storage (one allocation in HBM, SBUF or PSUM) and strided tensor views over it.
+
+A view is (storage, offset, shape, strides), all in elements, like `NkiTensor` (nki-api.md §3.8/§3.9):
+element `(i0, ..., in)` lives at flat storage element `offset + sum(strides[k] * i_k)`. `make_view` builds a
+NumPy view sharing the storage's memory (writes go through) after checking that every addressed element is
+inside the storage; an access pattern reaching outside raises `OutOfBoundsError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nki_sim import numerics
+from nki_sim.errors import OutOfBoundsError, SimulationError
+
+__all__ = ["Storage", "TensorView", "make_view", "ON_CHIP", "BUFFERS"]
+
+_RAW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+BUFFERS = ("hbm", "shared_hbm", "private_hbm", "sbuf", "psum")
+ON_CHIP = ("sbuf", "psum")
+
+
+@dataclass(eq=False)
+class Storage:
+    """One tensor allocation: a flat NumPy array plus what the machine knows about it."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # NKI dtype name
+    buffer: str  # one of BUFFERS
+    data: np.ndarray  # flat, contiguous, in the storage dtype
+    #: PSUM only: which elements a matmul has written (drives `accumulate=None` and the UB warning).
+    matmul_written: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def fresh(
+        cls, name: str, shape: Sequence[int], dtype: object, buffer: str, precise: bool = True
+    ) -> Storage:
+        """New memory filled with NaN (floats) or the integer sentinel, so uninitialised reads show."""
+        num = numerics.numeric(dtype)
+        size = math.prod(shape)
+        data = np.full(size, numerics.fill_value(num.name), dtype=numerics.storage_dtype(num.name, precise))
+        written = np.zeros(size, dtype=bool) if buffer == "psum" else None
+        return cls(name, tuple(shape), num.name, buffer, data, written)
+
+    @classmethod
+    def wrap(cls, name: str, array: np.ndarray, dtype: object, buffer: str = "hbm") -> Storage:
+        """Storage sharing the memory of a C-contiguous array (kernel inputs updated in place)."""
+        num = numerics.numeric(dtype)
+        if not array.flags.c_contiguous or array.dtype != num.storage:
+            raise ValueError(f"{name}: wrap needs a C-contiguous {num.storage} array")
+        return cls(name, tuple(array.shape), num.name, buffer, array.reshape(-1))
+
+    @property
+    def on_chip(self) -> bool:
+        return self.buffer in ON_CHIP
+
+    def default_strides(self) -> tuple[int, ...]:
+        strides, step = [], 1
+        for n in reversed(self.shape):
+            strides.append(step)
+            step *= n
+        return tuple(reversed(strides))
+
+    def view(self) -> TensorView:
+        """The whole storage as a view of its own shape."""
+        return make_view(self, 0, self.shape, self.default_strides())
+
+    def as_array(self) -> np.ndarray:
+        return self.data.reshape(self.shape)
+
+
+@dataclass(eq=False)
+class TensorView:
+    """An instruction operand: a NumPy view (storage dtype) plus NKI dtype and buffer."""
+
+    storage: Storage
+    array: np.ndarray
+    dtype: str
+    offset: int
+    strides: tuple[int, ...]
+
+    @property
+    def buffer(self) -> str:
+        return self.storage.buffer
+
+    @property
+    def name(self) -> str:
+        return self.storage.name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.array.shape)
+
+    @property
+    def on_chip(self) -> bool:
+        return self.storage.on_chip
+
+    @property
+    def partitions(self) -> int:
+        return self.array.shape[0] if self.array.ndim else 1
+
+    @property
+    def free_size(self) -> int:
+        """Elements per partition (product of the free dims)."""
+        return self.array.size // max(self.partitions, 1)
+
+    def element_indices(self) -> np.ndarray:
+        """Flat storage index of every element, shaped like the view."""
+        idx = np.full(self.shape, self.offset, dtype=np.int64)
+        for axis, (n, s) in enumerate(zip(self.shape, self.strides, strict=True)):
+            shape = [1] * len(self.shape)
+            shape[axis] = n
+            idx += (np.arange(n, dtype=np.int64) * s).reshape(shape)
+        return idx
+
+
+def make_view(
+    storage: Storage,
+    offset: int,
+    shape: Sequence[int],
+    strides: Sequence[int],
+    dtype: object = None,
+    opcode: str = "access_pattern",
+) -> TensorView:
+    """A bounds-checked NumPy view of `storage`; `dtype` reinterprets the bits (`t.view(dtype)`)."""
+    shape, strides = tuple(int(n) for n in shape), tuple(int(s) for s in strides)
+    if len(shape) != len(strides):
+        raise SimulationError(
+            opcode, f"shape {shape} and strides {strides} differ in rank", "§3.9 access pattern"
+        )
+    if any(n < 0 for n in shape):
+        raise SimulationError(opcode, f"negative size in shape {shape}", "§3.9 access pattern")
+    flat, name = _flat(storage, dtype, opcode)
+    _check_bounds(storage, flat.size, offset, shape, strides, opcode)
+    if (
+        storage.on_chip
+        and len(shape) > 1
+        and shape[0] > 1
+        and not _partition_step_ok(storage, flat, strides[0])
+    ):
+        raise SimulationError(
+            opcode,
+            f"{storage.name}: partition step {strides[0]} differs from the free size per partition",
+            "§6.2 no partition striding on SBUF/PSUM",
+        )
+    if math.prod(shape) == 0:
+        array = np.empty(shape, dtype=flat.dtype)
+    else:
+        item = flat.itemsize
+        # as_strided cannot rebuild ml_dtypes arrays from their array interface: stride raw bits, then view.
+        raw = flat.view(_RAW[item])
+        array = np.lib.stride_tricks.as_strided(
+            raw[offset:], shape=shape, strides=tuple(s * item for s in strides), writeable=True
+        ).view(flat.dtype)
+    return TensorView(storage, array, name, offset, strides)
+
+
+def _flat(storage: Storage, dtype: object, opcode: str) -> tuple[np.ndarray, str]:
+    if dtype is None:
+        return storage.data, storage.dtype
+    target = numerics.numeric(dtype)
+    storage_np = target.storage
+    if storage.data.nbytes % storage_np.itemsize:
+        raise SimulationError(opcode, f"cannot view {storage.name} as {target.name}", "§3.8 view(dtype)")
+    return storage.data.view(storage_np), target.name
+
+
+def _partition_step_ok(storage: Storage, flat: np.ndarray, step: int) -> bool:
+    per_partition = flat.size // max(storage.shape[0], 1)
+    return step == per_partition
+
+
+def _check_bounds(
+    storage: Storage, size: int, offset: int, shape: tuple[int, ...], strides: tuple[int, ...], opcode: str
+) -> None:
+    if math.prod(shape) == 0:
+        return
+    low = offset + sum(min(0, (n - 1) * s) for n, s in zip(shape, strides, strict=True))
+    high = offset + sum(max(0, (n - 1) * s) for n, s in zip(shape, strides, strict=True))
+    if low < 0 or high >= size:
+        raise OutOfBoundsError(
+            opcode,
+            f"access pattern offset={offset} shape={list(shape)} strides={list(strides)} reaches element "
+            f"{low if low < 0 else high} of {storage.name} which has {size} elements",
+            "§3.9 access pattern within the tensor",
+        )
