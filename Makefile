@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint corpus bench clean e2e-nvim
+.PHONY: help demo test test-fast lint corpus bench clean e2e-nvim vsix vscode-test e2e-vscode
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
@@ -13,6 +13,9 @@ help:
 	@echo "make corpus  - conformance over ../shared/corpus (slow)"
 	@echo "make bench   - print speed figures (bench/)"
 	@echo "make e2e-nvim - language server end to end in a real headless Neovim"
+	@echo "make vsix     - build the VS Code extension (editors/vscode/nki-ls-<version>.vsix)"
+	@echo "make vscode-test - unit tests of the VS Code extension (node --test)"
+	@echo "make e2e-vscode  - the .vsix in real VS Code (code-server + headless Chromium); screenshots in tests/output/vscode"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +40,23 @@ corpus: $(STAMP)
 
 e2e-nvim: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e/test_neovim.py
+
+VSCODE_EXT := editors/vscode
+# steps known to fail until the server feature lands (reported as XFAIL; an XPASS says to drop it here)
+E2E_VSCODE_XFAIL ?= hover_tile_shape
+
+$(VSCODE_EXT)/node_modules/.installed: $(VSCODE_EXT)/package-lock.json
+	cd $(VSCODE_EXT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+vsix: $(VSCODE_EXT)/node_modules/.installed
+	cd $(VSCODE_EXT) && npm run package
+
+vscode-test: $(VSCODE_EXT)/node_modules/.installed
+	cd $(VSCODE_EXT) && npm test
+
+e2e-vscode: $(STAMP) $(VSCODE_EXT)/node_modules/.installed
+	XFAIL="$(E2E_VSCODE_XFAIL)" bash tests/e2e/vscode/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py

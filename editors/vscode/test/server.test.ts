@@ -43,6 +43,7 @@ describe('discoverServer', () => {
     assert.equal(result.found, false);
     if (!result.found) {
       assert.match(result.notFound.problem, /nki\.interpreter/);
+      assert.doesNotMatch(result.notFound.problem, /PATH/);
       assert.equal(result.notFound.installCommand, '/opt/py -m pip install nki-toolchain');
       assert.ok(result.notFound.fixes.some((fix) => fix.includes('/opt/py -m pip install nki-toolchain')));
     }
@@ -69,7 +70,7 @@ describe('discoverServer', () => {
     assert.equal(result.found, false);
     if (!result.found) {
       assert.equal(result.notFound.installCommand, "'/my env/bin/python' -m pip install nki-toolchain");
-      assert.match(result.notFound.problem, /active Python interpreter/);
+      assert.match(result.notFound.problem, /active Python interpreter.*not on PATH/);
     }
   });
 

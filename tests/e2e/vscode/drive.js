@@ -128,6 +128,7 @@ async function hoverText(page, at) {
 
     await step('hover_api', async () => {
       const text = await hoverText(page, position(source, 'dma_copy'));
+      await shot(page, 'hover_api.png');
       await page.keyboard.press('Escape');
       if (!/dma_copy\s*\(/.test(text)) {
         throw new Error(`no signature in the hover: ${JSON.stringify(text)}`);

@@ -16,7 +16,7 @@ bash "$here/setup.sh" >/dev/null
 
 (cd "$root/editors/vscode" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
   && npm run --silent package >/dev/null)
-vsix="$(ls "$root"/editors/vscode/nki-ls-*.vsix | head -1)"
+vsix="$root/editors/vscode/nki-ls-$(cd "$root/editors/vscode" && node -p 'require("./package.json").version').vsix"
 
 rm -rf "$out" && mkdir -p "$out"
 work="$(mktemp -d /tmp/nki-vscode-e2e.XXXXXX)"

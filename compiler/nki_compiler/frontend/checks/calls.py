@@ -22,7 +22,9 @@ from nki_compiler.frontend.checks.facts import (
 )
 from nki_compiler.source import Span
 
-THIRD_PARTY = frozenset({"numpy", "torch", "jax", "jaxlib", "scipy", "tensorflow", "pandas", "torch_xla", "cupy"})
+THIRD_PARTY = frozenset(
+    {"numpy", "torch", "jax", "jaxlib", "scipy", "tensorflow", "pandas", "torch_xla", "cupy"}
+)
 SUPPORTED_BUILTINS = frozenset(
     {"abs", "bool", "dict", "divmod", "float", "int", "isinstance", "len", "list", "max", "min", "print", "slice",
      "str", "tuple", "type", "range"}
@@ -80,7 +82,11 @@ def numpy_dtype(ctx: FunctionContext, node: ast.AST) -> None:
     parent = ctx.parent(node)
     if isinstance(parent, ast.Call) and parent.func is node or not isinstance(node.ctx, ast.Load):
         return
-    if ctx.module.canonical(node) != f"numpy.{node.attr}" or node.attr not in NUMPY_DTYPES or _shadowed(ctx, node):
+    if (
+        ctx.module.canonical(node) != f"numpy.{node.attr}"
+        or node.attr not in NUMPY_DTYPES
+        or _shadowed(ctx, node)
+    ):
         return
     if in_annotation(ctx, node):
         return
@@ -148,7 +154,9 @@ def _iteration_fix(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
     roots = {_root(a) for a in call.args}
     mutated = any(isinstance(n, ast.Name) and n.id in roots for s in loop.body for n in ast.walk(s))
     applicability = Applicability.UNSAFE if mutated else Applicability.SAFE
-    title = "Iterate over indices" + (" (check that the loop does not modify the sequence)" if mutated else "")
+    title = "Iterate over indices" + (
+        " (check that the loop does not modify the sequence)" if mutated else ""
+    )
     return (Fix(title, edits, applicability),)
 
 
@@ -232,4 +240,3 @@ def print_tensor(ctx: FunctionContext, node: ast.AST) -> None:
                   (Edit(ctx.span(node), new),), Applicability.UNSAFE)  # fmt: skip
         fixes = (fix,)
     ctx.report("NKI903", node, fixes=fixes)
-

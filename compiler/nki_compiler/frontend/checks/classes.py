@@ -19,11 +19,13 @@ from nki_compiler.source import Span
 NKI_OBJECT = frozenset({"nki.language.NKIObject", "nki.NKIObject"})
 ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
 #: Bases that are certainly not project classes (anything else may derive from NKIObject: stay silent).
-_FOREIGN_ROOTS = frozenset({"abc", "typing", "collections", "dataclasses", "numpy", "torch", "jax", "functools"})
+_FOREIGN_ROOTS = frozenset(
+    {"abc", "typing", "collections", "dataclasses", "numpy", "torch", "jax", "functools"}
+)
 
 
 def _base_kind(module: ModuleInfo, base: ast.expr) -> str:
-    """"nki" | "enum" | "foreign" (certainly not NKIObject-derived) | "unknown" (a project class, ...)."""
+    """One of nki, enum, foreign (certainly not NKIObject-derived), unknown (a project class, ...)."""
     canonical = module.canonical(base)
     if canonical in NKI_OBJECT:
         return "nki"
@@ -61,7 +63,10 @@ def _bases_fix(ctx: ModuleContext, node: ast.ClassDef) -> tuple[Fix, ...]:
     if node.bases:
         span = Span(ctx.span(node.bases[0]).start, ctx.span(node.bases[-1]).end)
         edits.append(Edit(span, base))
-        title, applicability = "Derive from `NKIObject` only (check what the other bases provided)", Applicability.UNSAFE
+        title, applicability = (
+            "Derive from `NKIObject` only (check what the other bases provided)",
+            Applicability.UNSAFE,
+        )
     else:
         paren = text.find("(", name_end, name_end + 3)
         if paren >= 0:
@@ -92,7 +97,9 @@ def _allowed_in_class(statement: ast.stmt) -> bool:
     if isinstance(statement, (ast.Pass, ast.FunctionDef, ast.AsyncFunctionDef)):
         return True
     if isinstance(statement, ast.Expr):
-        return isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str | type(...))
+        return isinstance(statement.value, ast.Constant) and isinstance(
+            statement.value.value, str | type(...)
+        )
     if isinstance(statement, ast.Assign):
         return len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
     return isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
@@ -102,7 +109,8 @@ def _enum_classes(module: ModuleInfo) -> frozenset[str]:
     return frozenset(
         name
         for name, definition in module.definitions.items()
-        if isinstance(definition, ast.ClassDef) and any(module.canonical(b) in ENUM_BASES for b in definition.bases)
+        if isinstance(definition, ast.ClassDef)
+        and any(module.canonical(b) in ENUM_BASES for b in definition.bases)
     )
 
 

@@ -27,7 +27,9 @@ INDUCTION = "induction"  # a read-only register: the index of a runtime loop
 FUNCTION = "function"
 
 NL = "nki.language."
-TENSOR_MAKERS = frozenset(NL + n for n in ("ndarray", "zeros", "ones", "full", "rand", "zeros_like", "empty_like"))
+TENSOR_MAKERS = frozenset(
+    NL + n for n in ("ndarray", "zeros", "ones", "full", "rand", "zeros_like", "empty_like")
+)
 REGISTER_MAKERS = frozenset({"nki.isa.register_alloc"})
 FORI_LOOP = NL + "fori_loop"
 WHILE_LOOP = NL + "while_loop"
@@ -121,7 +123,13 @@ def bindings(function: FunctionNode) -> Bindings:
 def _collect_bindings(function: FunctionNode) -> Bindings:
     found = Bindings()
     arguments = function.args
-    for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]:
+    for arg in [
+        *arguments.posonlyargs,
+        *arguments.args,
+        *arguments.kwonlyargs,
+        arguments.vararg,
+        arguments.kwarg,
+    ]:
         if arg is not None:
             found.add(arg.arg, _UNKNOWN)
     handled: set[int] = set()
@@ -195,11 +203,17 @@ class Facts:
             if values is None:
                 continue
             return self._agree([self._binding_kind(function, name, v, where) for v in values])
-        if name in self.module.assignments and name not in self.module.definitions and name not in self.module.imports:
+        if (
+            name in self.module.assignments
+            and name not in self.module.definitions
+            and name not in self.module.imports
+        ):
             return self.value_kind(self.module.assignments[name], None)
         return None
 
-    def _binding_kind(self, function: FunctionNode, name: str, value: ast.expr | str | None, where: ast.AST) -> str | None:
+    def _binding_kind(
+        self, function: FunctionNode, name: str, value: ast.expr | str | None, where: ast.AST
+    ) -> str | None:
         if value == "for":
             return self._for_kind(function, name)
         if value == FUNCTION:
@@ -231,7 +245,9 @@ class Facts:
             return LIST
         if isinstance(value, ast.Tuple):
             return TUPLE
-        if isinstance(value, (ast.JoinedStr,)) or (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        if isinstance(value, (ast.JoinedStr,)) or (
+            isinstance(value, ast.Constant) and isinstance(value.value, str)
+        ):
             return STR
         if isinstance(value, ast.Call):
             name = call_name(self.module, value)

@@ -59,7 +59,9 @@ def _report_decorators(ctx: ModuleContext, decorators: list[ast.expr]) -> None:
             continue
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = ctx.text(target)
-        fix = Fix(f"Remove the decorator `@{name}`", (_delete_decorator(ctx, decorator),), Applicability.UNSAFE)
+        fix = Fix(
+            f"Remove the decorator `@{name}`", (_delete_decorator(ctx, decorator),), Applicability.UNSAFE
+        )
         ctx.report("NKI022", decorator, name=name, fixes=(fix,))
 
 
@@ -83,7 +85,10 @@ def _delete_decorator(ctx: ModuleContext, decorator: ast.expr) -> Edit:
     at = text.rfind("@", 0, span.start)
     line_start = text.rfind("\n", 0, at) + 1
     line_end = text.find("\n", span.end)
-    if text[line_start:at].strip() or text[span.end : line_end if line_end >= 0 else len(text)].split("#")[0].strip():
+    if (
+        text[line_start:at].strip()
+        or text[span.end : line_end if line_end >= 0 else len(text)].split("#")[0].strip()
+    ):
         return Edit(Span(at, span.end), "")
     return Edit(Span(line_start, len(text) if line_end < 0 else line_end + 1), "")
 
@@ -93,12 +98,20 @@ def recursive_call(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Call)
     if not isinstance(node.func, ast.Name) or ctx.function.class_node is not None:
         return
-    if any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in ctx.ancestors(node) if a is not ctx.function.node):
+    if any(
+        isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for a in ctx.ancestors(node)
+        if a is not ctx.function.node
+    ):
         return
     graph = _call_graph(ctx)
     callee = node.func.id
     caller = ctx.function.node.name
-    if callee in graph and ctx.module.definitions.get(caller) is ctx.function.node and _reaches(graph, callee, caller):
+    if (
+        callee in graph
+        and ctx.module.definitions.get(caller) is ctx.function.node
+        and _reaches(graph, callee, caller)
+    ):
         ctx.report("NKI212", node, f=callee)
 
 

@@ -10,7 +10,9 @@ from nki_compiler.frontend.checks.facts import call_name, is_builtin
 from nki_compiler.frontend.checks.functions import header_span
 
 UNROLL_THRESHOLD = 4096
-_STATIC_RANGES = frozenset({"nki.language.affine_range", "nki.language.sequential_range", "nki.language.static_range"})
+_STATIC_RANGES = frozenset(
+    {"nki.language.affine_range", "nki.language.sequential_range", "nki.language.static_range"}
+)
 
 
 def _trip_count(ctx: FunctionContext, loop: ast.AST) -> int | None:
@@ -18,7 +20,10 @@ def _trip_count(ctx: FunctionContext, loop: ast.AST) -> int | None:
     if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Call) or loop.iter.keywords:
         return None
     call = loop.iter
-    if not (is_builtin(ctx, call.func, "range", ctx.function.node) or call_name(ctx.module, call) in _STATIC_RANGES):
+    if not (
+        is_builtin(ctx, call.func, "range", ctx.function.node)
+        or call_name(ctx.module, call) in _STATIC_RANGES
+    ):
         return None
     values = [a.value for a in call.args if isinstance(a, ast.Constant) and type(a.value) is int]
     if len(values) != len(call.args) or not 1 <= len(values) <= 3:

@@ -41,7 +41,10 @@ def _jit_kernels(module: ModuleInfo) -> dict[str, ast.FunctionDef | ast.AsyncFun
 
 def _decorated_jit(ctx: ModuleContext, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     definition = ctx.module.definitions.get(name)
-    if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(definition) in ctx.scope.jit_functions:
+    if (
+        isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and id(definition) in ctx.scope.jit_functions
+    ):
         return definition
     return None
 
@@ -90,7 +93,9 @@ def bracket_launch_in_kernel(ctx: FunctionContext, node: ast.AST) -> None:
         return
     launched = node.func.value
     name = _unshadowed_name(ctx, launched)
-    is_kernel = name is not None and (name in _jit_kernels(ctx.module) or _decorated_jit(ctx, name) is not None)
+    is_kernel = name is not None and (
+        name in _jit_kernels(ctx.module) or _decorated_jit(ctx, name) is not None
+    )
     if is_kernel or call_name(ctx.module, launched) in _LAUNCH_WRAPPERS:
         fix = Fix("Drop the launch bracket", (Edit(ctx.span(node.func), ctx.text(launched)),))
         ctx.report("NKI110", node.func, fixes=(fix,))
@@ -134,7 +139,7 @@ def host_launches(ctx: ModuleContext) -> None:
         if bracket is not None:
             _check_bracket(ctx, bracket)
         if kernel and not node.args and not node.keywords:
-            ctx.report("NKI112", node, k=target.id)  # type: ignore[union-attr]
+            ctx.report("NKI112", node, k=ctx.text(target))
         if kernel:
             _check_arguments(ctx, node)
 
@@ -151,9 +156,16 @@ def _check_bracket(ctx: ModuleContext, bracket: ast.Subscript) -> None:
     elif isinstance(index, ast.Constant):
         if not isinstance(index.value, int) or isinstance(index.value, bool) or index.value in (1, 2):
             return
-    elif isinstance(index, ast.Call) and call_name(ctx.module, index) in ("nki.language.nc", "nki.language.spmd_dim"):
+    elif isinstance(index, ast.Call) and call_name(ctx.module, index) in (
+        "nki.language.nc",
+        "nki.language.spmd_dim",
+    ):
         degree = index.args[0] if len(index.args) == 1 and not index.keywords else None
-        if call_name(ctx.module, index) == "nki.language.nc" and isinstance(degree, ast.Constant) and degree.value in (1, 2):
+        if (
+            call_name(ctx.module, index) == "nki.language.nc"
+            and isinstance(degree, ast.Constant)
+            and degree.value in (1, 2)
+        ):
             fix = Fix(f"Use `[{degree.value}]`", (Edit(ctx.span(index), str(degree.value)),))
     else:
         return

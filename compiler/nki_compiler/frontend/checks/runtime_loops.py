@@ -129,7 +129,11 @@ def loop_step(ctx: FunctionContext, node: ast.AST) -> None:
     value: object = None
     if isinstance(step, ast.Constant):
         value = step.value
-    elif isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub) and isinstance(step.operand, ast.Constant):
+    elif (
+        isinstance(step, ast.UnaryOp)
+        and isinstance(step.op, ast.USub)
+        and isinstance(step.operand, ast.Constant)
+    ):
         value = -step.operand.value if isinstance(step.operand.value, (int, float)) else None
     bad_constant = isinstance(step, (ast.Constant, ast.UnaryOp)) and (
         not isinstance(value, int) or isinstance(value, bool) or value <= 0
@@ -158,7 +162,9 @@ def leaving_runtime_body(ctx: FunctionContext, node: ast.AST) -> None:
     kind = _runtime_body_kind(ctx, node)
     if kind is None:
         return
-    keyword = {ast.Break: "break", ast.Continue: "continue", ast.Return: "return"}[type(node)]
+    keyword = (
+        "break" if isinstance(node, ast.Break) else "continue" if isinstance(node, ast.Continue) else "return"
+    )
     if kind == WHILE_LOOP:
         return
     if kind == FORI_LOOP:
@@ -200,7 +206,12 @@ def while_body_returns(ctx: FunctionContext, node: ast.AST) -> None:
         indent = text[text.rfind("\n", 0, first) + 1 : first]
         end = ctx.span(last).end
         if not indent.strip():
-            fixes = (Fix(f"Return `{params[0].arg}`", (Edit(ctx.span_at(end), f"\n{indent}return {params[0].arg}"),)),)
+            fixes = (
+                Fix(
+                    f"Return `{params[0].arg}`",
+                    (Edit(ctx.span_at(end), f"\n{indent}return {params[0].arg}"),),
+                ),
+            )
     ctx.report("NKI208", header_span(ctx, node), fixes=fixes)
 
 
@@ -233,14 +244,20 @@ def tensor_after_loop(ctx: FunctionContext, node: ast.AST) -> None:
     if not isinstance(node.ctx, ast.Load):
         return
     function = facts(ctx).enclosing_functions(node)[0]
-    if node.id in bindings(function).names or node.id in ctx.module.assignments or node.id in ctx.module.definitions:
+    if (
+        node.id in bindings(function).names
+        or node.id in ctx.module.assignments
+        or node.id in ctx.module.definitions
+    ):
         return
     position = ctx.span(node).start
     for loop_end, body in _runtime_body_defs(ctx, function):
         if position < loop_end:
             continue
         values = bindings(body).names.get(node.id, [])
-        if values and all(isinstance(v, ast.Call) and call_name(ctx.module, v) in TENSOR_MAKERS for v in values):
+        if values and all(
+            isinstance(v, ast.Call) and call_name(ctx.module, v) in TENSOR_MAKERS for v in values
+        ):
             ctx.report("NKI209", node, t=node.id)
             return
 
@@ -294,8 +311,12 @@ def _bound_outside_body(ctx: FunctionContext, node: ast.AST, name: ast.Name) -> 
             values = bindings(ancestor).names.get(name.id)
             if values is None:
                 return True
-            params = {a.arg for a in [*ancestor.args.posonlyargs, *ancestor.args.args, *ancestor.args.kwonlyargs]}
-            return isinstance(node, ast.AugAssign) and name.id not in params and all(v is None for v in values)
+            params = {
+                a.arg for a in [*ancestor.args.posonlyargs, *ancestor.args.args, *ancestor.args.kwonlyargs]
+            }
+            return (
+                isinstance(node, ast.AugAssign) and name.id not in params and all(v is None for v in values)
+            )
         if isinstance(ancestor, (ast.For, ast.While)) and runtime_loop_kind(ctx, ancestor) is not None:
             stored = (n for s in ancestor.body for n in ast.walk(s) if isinstance(n, ast.Name))
             inside = {n.id for n in stored if isinstance(n.ctx, ast.Store)}
@@ -307,7 +328,12 @@ def _bound_before(ctx: FunctionContext, loop: ast.AST, name: str) -> bool:
     function = facts(ctx).enclosing_functions(loop)[0]
     start = ctx.span(loop).start
     for node in walk_scope(function):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store) and ctx.span(node).start < start:
+        if (
+            isinstance(node, ast.Name)
+            and node.id == name
+            and isinstance(node.ctx, ast.Store)
+            and ctx.span(node).start < start
+        ):
             return True
     return name in {a.arg for a in function.args.args}
 
@@ -341,7 +367,8 @@ def _depends_on_program_id(ctx: FunctionContext, test: ast.expr) -> bool:
             function = facts(ctx).enclosing_functions(node)[0]
             values = bindings(function).names.get(node.id, [])
             if values and any(
-                isinstance(v, ast.AST) and any(call_name(ctx.module, n) == "nki.language.program_id" for n in ast.walk(v))
+                isinstance(v, ast.AST)
+                and any(call_name(ctx.module, n) == "nki.language.program_id" for n in ast.walk(v))
                 for v in values
             ):
                 return True

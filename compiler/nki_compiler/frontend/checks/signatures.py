@@ -53,7 +53,10 @@ def report_signature_problems(ctx: FunctionContext) -> None:
     pending = ctx.__dict__.pop("_pending_signature_reports", [])
     for span, node, callee, problems in pending:
         if any(
-            d.path == ctx.module.path and d.code[3] in "45" and span.start <= d.span.start and d.span.end <= span.end
+            d.path == ctx.module.path
+            and d.code[3] in "45"
+            and span.start <= d.span.start
+            and d.span.end <= span.end
             for d in ctx.reporter.diagnostics
         ):
             continue
@@ -93,7 +96,10 @@ def _helper_entry(ctx: FunctionContext, node: ast.Call) -> _HelperEntry | None:
     func = node.func
     if not isinstance(func, ast.Name) or func.id in bindings(ctx.function.node).names:
         return None
-    if any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.id in bindings(a).names for a in ctx.ancestors(node)):
+    if any(
+        isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.id in bindings(a).names
+        for a in ctx.ancestors(node)
+    ):
         return None
     definition = ctx.module.definitions.get(func.id)
     if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):

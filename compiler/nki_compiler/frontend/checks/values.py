@@ -58,7 +58,9 @@ def mixed_assignment(ctx: FunctionContext, node: ast.AST) -> None:
 
 def _split_fix(ctx: FunctionContext, node: ast.Assign, name: ast.Name) -> tuple[Fix, ...]:
     indent = line_indent(ctx, node)
-    if indent is None or not all(isinstance(t, (ast.Name, ast.Subscript, ast.Attribute)) for t in node.targets):
+    if indent is None or not all(
+        isinstance(t, (ast.Name, ast.Subscript, ast.Attribute)) for t in node.targets
+    ):
         return ()
     others = [t for t in node.targets if t is not name]
     lines = [f"{name.id} = {ctx.text(node.value)}"] + [f"{ctx.text(t)} = {name.id}" for t in others]
@@ -80,10 +82,14 @@ def chained_in(ctx: FunctionContext, node: ast.AST) -> None:
         parts.append(f"({ctx.text(left)} {_OP_TEXT[type(op)]} {ctx.text(right)})")
     joined = " and ".join(parts)
     parent = ctx.parent(node)
-    if not isinstance(parent, (ast.Assign, ast.AnnAssign, ast.If, ast.While, ast.Assert, ast.Return, ast.keyword)):
+    if not isinstance(
+        parent, (ast.Assign, ast.AnnAssign, ast.If, ast.While, ast.Assert, ast.Return, ast.keyword)
+    ):
         joined = f"({joined})"
     simple = all(isinstance(o, (ast.Name, ast.Constant, ast.Attribute)) for o in operands[1:-1])
-    title = "Split into `and`-joined comparisons" + ("" if simple else " (the middle operands are evaluated twice)")
+    title = "Split into `and`-joined comparisons" + (
+        "" if simple else " (the middle operands are evaluated twice)"
+    )
     fix = Fix(title, (Edit(ctx.span(node), joined),), Applicability.SAFE if simple else Applicability.UNSAFE)
     ctx.report("NKI025", node, fixes=(fix,))
 
@@ -175,7 +181,13 @@ def _fold(node: ast.expr, depth: int = 0) -> int | None:
         operand = _fold(node.operand, depth + 1)
         if operand is None:
             return None
-        return -operand if isinstance(node.op, ast.USub) else ~operand if isinstance(node.op, ast.Invert) else operand
+        return (
+            -operand
+            if isinstance(node.op, ast.USub)
+            else ~operand
+            if isinstance(node.op, ast.Invert)
+            else operand
+        )
     if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
         left, right = _fold(node.left, depth + 1), _fold(node.right, depth + 1)
         if left is None or right is None:
@@ -198,7 +210,7 @@ def float_range(ctx: FunctionContext, node: ast.AST) -> None:
         stored = struct.unpack("f", struct.pack("f", value))[0]
     except OverflowError:
         stored = None
-    if stored is None or stored == 0:
+    if stored is None or stored == 0 or stored in (float("inf"), float("-inf")):
         ctx.report("NKI103", node, v=ctx.text(node))
 
 
@@ -222,14 +234,22 @@ def _find_mutated_globals(module: ModuleInfo) -> frozenset[str]:
         name
         for name, value in module.assignments.items()
         if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp))
-        or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "dict", "set"))
+        or (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("list", "dict", "set")
+        )
     }
     if not candidates or module.tree is None:
         return frozenset()
     mutated: set[str] = set()
     for node in ast.walk(module.tree):
         target = None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MUTATORS
+        ):
             target = node.func.value
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
             for t in node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]:
@@ -252,7 +272,11 @@ def in_dict(ctx: FunctionContext, node: ast.AST) -> None:
         return
     fixes: tuple[Fix, ...] = ()
     if isinstance(container, (ast.Name, ast.Attribute, ast.Dict)):
-        fixes = (Fix("Test membership in `.keys()`", (Edit(ctx.span(container), f"{ctx.text(container)}.keys()"),)),)
+        fixes = (
+            Fix(
+                "Test membership in `.keys()`", (Edit(ctx.span(container), f"{ctx.text(container)}.keys()"),)
+            ),
+        )
     ctx.report("NKI115", node, fixes=fixes)
 
 
@@ -274,7 +298,11 @@ def _tested_values(ctx: FunctionContext, node: ast.AST) -> list[tuple[str, ast.e
         return [(f"`{'and' if isinstance(node.op, ast.And) else 'or'}`", v) for v in node.values]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return [("`not`", node.operand)]
-    if isinstance(node, ast.Call) and len(node.args) == 1 and is_builtin(ctx, node.func, "bool", ctx.function.node):
+    if (
+        isinstance(node, ast.Call)
+        and len(node.args) == 1
+        and is_builtin(ctx, node.func, "bool", ctx.function.node)
+    ):
         return [("`bool()`", node.args[0])]
     return []
 
@@ -320,7 +348,18 @@ def _can_leave(body: list[ast.stmt]) -> bool:
         node = stack.pop()
         if isinstance(node, ast.Break):
             return True
-        if isinstance(node, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if isinstance(
+            node,
+            (
+                ast.For,
+                ast.While,
+                ast.AsyncFor,
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+                ast.Lambda,
+                ast.ClassDef,
+            ),
+        ):
             stack.extend(getattr(node, "orelse", []))
             continue
         stack.extend(ast.iter_child_nodes(node))

@@ -84,7 +84,8 @@ function missingFrom(python: string[], source: LaunchSource): NotFound {
   const installCommand = `${shown} -m pip install ${PACKAGE_NAME}`;
   const where = source === 'nki.interpreter' ? 'the interpreter set in "nki.interpreter"' : 'the active Python interpreter';
   return {
-    problem: `The NKI language server is not installed in ${where} (${shown}: \`import ${SERVER_MODULE}\` fails), and \`${SERVER_EXECUTABLE}\` is not on PATH.`,
+    problem: `The NKI language server is not installed in ${where} (${shown}: \`import ${SERVER_MODULE}\` fails)`
+      + (source === 'nki.interpreter' ? '.' : `, and \`${SERVER_EXECUTABLE}\` is not on PATH.`),
     fixes: [
       `Install it: \`${installCommand}\`.`,
       source === 'nki.interpreter'
