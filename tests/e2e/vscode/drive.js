@@ -189,6 +189,23 @@ async function hoverText(page, at) {
       return { text: text.slice(0, 2000) };
     });
 
+    await step('show_profile', async () => {
+      await page.locator('.tab', { hasText: 'scaled_copy.py' }).first().click();
+      await runCommand(page, 'NKI: Show Profile');
+      await page.waitForSelector('.tab[aria-label*="scaled_copy.profile"], .tab[data-resource-name="scaled_copy.profile"]', { timeout: 2 * T });
+      await page.waitForFunction(() => /latency/.test(document.querySelector('.editor-group-container.active .monaco-editor .view-lines')?.innerText || ''), null, { timeout: T });
+      const text = await page.evaluate(editorText);
+      const toast = await page.waitForSelector('.notification-toast-container .notification-list-item:has-text("Perfetto trace")', { timeout: T });
+      const notification = (await toast.innerText()).trim();
+      await shot(page, 'show_profile.png');
+      await page.locator('.notification-toast-container .monaco-button', { hasText: /^Reveal$/ }).click({ timeout: T });
+      await page.waitForSelector('.explorer-folders-view .monaco-list-row.selected[aria-label*="trace.json"], .explorer-folders-view .monaco-list-row.focused[aria-label*="trace.json"]', { timeout: T });
+      if (!fs.existsSync(path.join(process.env.WS, 'scaled_copy.scaled_copy.trace.json'))) {
+        throw new Error('no Perfetto trace next to the kernel');
+      }
+      return { notification, text: text.slice(0, 1000) };
+    });
+
     await step('server_not_found', async () => {
       // set nki.interpreter to a Python without nki-toolchain in the Settings editor: the extension
       // restarts, finds no server there, and says how to install it

@@ -18,7 +18,10 @@ export class VirtualDocuments implements vscode.TextDocumentContentProvider, vsc
     const uri = vscode.Uri.from({ scheme, path: `/${title}`, query: source.toString() });
     this.contents.set(uri.toString(), text);
     this.changed.fire(uri);
-    const document = await vscode.workspace.openTextDocument(uri);
+    let document = await vscode.workspace.openTextDocument(uri);
+    if (document.languageId !== 'plaintext') {   // `.profile` would be taken for a shell script
+      document = await vscode.languages.setTextDocumentLanguage(document, 'plaintext');
+    }
     return vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   }
 
