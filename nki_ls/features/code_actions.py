@@ -21,7 +21,9 @@ from nki_ls import convert
 from nki_ls.features.diagnostics import Analysis, Documents, normalize
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nki"
-KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND]
+MIGRATE_KIND = f"{types.CodeActionKind.Source.value}.migrate.nki"
+KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND, MIGRATE_KIND]
+MIGRATION_PREFIX = "NKI5"
 _SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?P<bracket>\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
 
@@ -43,14 +45,29 @@ def code_actions(
         fix_all = fix_all_action(documents, uri, encoding)
         if fix_all is not None:
             actions.append(fix_all)
+    if _wanted(params.context.only, MIGRATE_KIND):
+        migrate = migrate_action(documents, uri, encoding)
+        if migrate is not None:
+            actions.append(migrate)
     return actions
 
 
 def fix_all_action(documents: Documents, uri: str, encoding: Encoding) -> types.CodeAction | None:
     """One edit applying every safe fix to a fixpoint (re-checking between passes)."""
+    return _whole_file_action(documents, uri, encoding, FIX_ALL_KIND, unsafe=False, prefix="NKI")
+
+
+def migrate_action(documents: Documents, uri: str, encoding: Encoding) -> types.CodeAction | None:
+    """ "Migrate this file to NKI 0.6": every NKI5xx fix, assisted ones included (review the diff)."""
+    return _whole_file_action(documents, uri, encoding, MIGRATE_KIND, unsafe=True, prefix=MIGRATION_PREFIX)
+
+
+def _whole_file_action(
+    documents: Documents, uri: str, encoding: Encoding, kind: str, unsafe: bool, prefix: str
+) -> types.CodeAction | None:
     path = normalize(convert.path_of(uri))
     analysis = documents.analysis(path)
-    if not any(d.fixes for d in analysis.diagnostics):
+    if not any(d.fixes and d.code.startswith(prefix) for d in analysis.diagnostics):
         return None
     text = analysis.index.text
     overlays = dict(documents.workspace.overlays)
@@ -58,16 +75,21 @@ def fix_all_action(documents: Documents, uri: str, encoding: Encoding) -> types.
     def check(candidate: str) -> list[Diagnostic]:
         workspace = Workspace({**overlays, path: candidate})
         module = workspace.module(path)
-        return analyze(workspace, [module], documents.config).get(path, []) if module else []
+        found = analyze(workspace, [module], documents.config).get(path, []) if module else []
+        return [d for d in found if d.code.startswith(prefix)]
 
-    new_text, applied = fix_text(text, check)
+    new_text, applied = fix_text(text, check, unsafe)
     if not applied or new_text == text:
         return None
     edit = convert.whole_text_edit(analysis.index, new_text, encoding)
+    plural = "es" if len(applied) != 1 else ""
+    title = (
+        f"Migrate this file to NKI 0.6 ({len(applied)} fix{plural}; review the assisted rewrites)"
+        if kind == MIGRATE_KIND
+        else f"Fix all NKI problems ({len(applied)} safe fix{plural})"
+    )
     return types.CodeAction(
-        title=f"Fix all NKI problems ({len(applied)} safe fix{'es' if len(applied) != 1 else ''})",
-        kind=FIX_ALL_KIND,
-        edit=convert.workspace_edit(uri, [edit], analysis.version),
+        title=title, kind=kind, edit=convert.workspace_edit(uri, [edit], analysis.version)
     )
 
 

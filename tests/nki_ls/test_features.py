@@ -94,6 +94,26 @@ def test_code_actions_without_client_data_use_the_cached_fixes(tmp_path: Path) -
     assert "del dims" not in change.edits[0].new_text  # type: ignore[union-attr]
 
 
+LEGACY = (
+    "import neuronxcc.nki as nki\nimport neuronxcc.nki.language as nl\n\n\n"
+    "@nki.jit\ndef k(a):\n    for i in nl.affine_range(4):\n        pass\n    return a\n"
+)
+
+
+def test_migrate_source_action_rewrites_legacy_constructs(tmp_path: Path) -> None:
+    documents = Documents()
+    path = tmp_path / "legacy.py"
+    documents.open(str(path), LEGACY, 1)
+    actions = _actions(documents, path, 0, only=[code_actions.MIGRATE_KIND])
+    assert [a.kind for a in actions] == [code_actions.MIGRATE_KIND]
+    assert actions[0].title.startswith("Migrate this file to NKI 0.6")
+    new_text = actions[0].edit.document_changes[0].edits[0].new_text  # type: ignore[union-attr,index]
+    assert "neuronxcc" not in new_text and "for i in range(4):" in new_text
+    documents.change(str(path), new_text, 2)
+    assert not [c for c in _codes(documents, path) if c.startswith("NKI5")]
+    assert _actions(documents, path, 0, only=[code_actions.MIGRATE_KIND]) == []
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
