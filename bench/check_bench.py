@@ -4,7 +4,7 @@
 
 With no paths it reads ../shared/corpus. Baseline (`ast.parse` of every file) and candidate
 (`check_paths`, one fresh workspace each time) are interleaved in one run and each measured several
-times; the medians are compared. The CLI process (`python -m nki_ls.cli --check`) is timed too, which
+times; the medians are compared. The CLI process (`python -m nki_ls --check`) is timed too, which
 adds interpreter start-up and imports. Goal: check time <= 3 x parse time.
 """
 
@@ -46,7 +46,7 @@ def check_all(paths: list[str], jobs: int) -> None:
 
 
 def run_cli(paths: list[str]) -> None:
-    command = [sys.executable, "-m", "nki_ls.cli", "--check", *paths, "--format", "json"]
+    command = [sys.executable, "-m", "nki_ls", "--check", *paths, "--format", "json"]
     env = {"PYTHONPATH": f"{ROOT / 'compiler'}:{ROOT}", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(command, capture_output=True, env=env, check=False)
     if result.returncode not in (0, 1):

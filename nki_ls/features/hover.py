@@ -5,15 +5,24 @@ from __future__ import annotations
 from lsprotocol import types
 
 from nki_compiler import api
+from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.source import Encoding, Span
 from nki_ls import convert
 from nki_ls.features import names
 from nki_ls.features.diagnostics import Documents, normalize
+from nki_ls.features.specialized import Specializations
+from nki_ls.features.tensor_hover import tensor_hover_markdown
 
 
 def hover(
-    documents: Documents, uri: str, position: types.Position, encoding: Encoding, target: str
+    documents: Documents,
+    uri: str,
+    position: types.Position,
+    encoding: Encoding,
+    target: str,
+    specializations: Specializations | None = None,
 ) -> types.Hover | None:
+    """An `nl.*`/`nisa.*` name's documentation, else (with `specializations`) tensor/parameter/loop facts."""
     path = normalize(convert.path_of(uri))
     module = documents.module(path)
     if module is None:
@@ -23,14 +32,28 @@ def hover(
     line = index.line_of(offset)
     line_start = index.line_starts[line]
     reference = names.reference_at(index.line_text(line), offset - line_start)
-    if reference is None:
-        return None
-    entry = names.api_entry(reference.dotted, names.import_bases(module, index.text))
-    if entry is None:
-        return None
+    entry = None
+    if reference is not None:
+        entry = names.api_entry(reference.dotted, names.import_bases(module, index.text))
+    if entry is None or reference is None:
+        return _tensor_hover(specializations, module, offset, encoding, target)
     span = Span(line_start + reference.start, line_start + reference.end)
     contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=api_markdown(entry, target))
     return types.Hover(contents=contents, range=convert.lsp_range(index, span, encoding))
+
+
+def _tensor_hover(
+    specializations: Specializations | None, module: ModuleInfo, offset: int, encoding: Encoding, target: str
+) -> types.Hover | None:
+    if specializations is None or module.tree is None:
+        return None
+    spec = specializations.get(module.path, target)
+    found = tensor_hover_markdown(module, spec, offset) if spec is not None else None
+    if found is None:
+        return None
+    span, markdown = found
+    contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown)
+    return types.Hover(contents=contents, range=convert.lsp_range(module.source.index, span, encoding))
 
 
 def api_markdown(entry: api.ApiEntry, target: str) -> str:

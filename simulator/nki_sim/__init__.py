@@ -10,8 +10,9 @@ from nki_sim.errors import OutOfBoundsError, SimulationError, SimulationWarning
 from nki_sim.machine import Core, Machine
 from nki_sim.semantics import SEMANTICS, execute
 from nki_sim.views import Storage, TensorView, make_view
+from nki_sim.run import run  # noqa: E402  (after the machine: `nki_sim.run` is the function)
 
 __all__ = [
     "Machine", "Core", "Storage", "TensorView", "make_view", "SEMANTICS", "execute",
-    "SimulationError", "OutOfBoundsError", "SimulationWarning",
+    "SimulationError", "OutOfBoundsError", "SimulationWarning", "run",
 ]  # fmt: skip

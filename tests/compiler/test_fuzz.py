@@ -24,11 +24,34 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 SEEDS = sorted([*DATA.glob("kernels/*.py"), *DATA.glob("fixtures/*.py")])
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-FUZZ_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+FUZZ_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 
 # Characters that break naive offset arithmetic: astral (UTF-16 pairs), combining, wide, odd breaks.
 WEIRD_TEXT = st.text(
-    alphabet=st.sampled_from(["\U0001f600", "é", "\u0301", "\u4e2d", "\x00", "\f", "\v", "\u2028", "\r", "\t", "\\", "'", '"', "#", "(", ":", " "]),
+    alphabet=st.sampled_from(
+        [
+            "\U0001f600",
+            "é",
+            "\u0301",
+            "\u4e2d",
+            "\x00",
+            "\f",
+            "\v",
+            "\u2028",
+            "\r",
+            "\t",
+            "\\",
+            "'",
+            '"',
+            "#",
+            "(",
+            ":",
+            " ",
+        ]
+    ),
     min_size=1,
     max_size=4,
 )
@@ -126,7 +149,10 @@ def test_checker_survives_arbitrary_text(text: str) -> None:
         "(" * 300 + ")" * 300,
         "x = " + "-" * 20_000 + "1\n",
         "x = " + "+".join(["1"] * 20_000) + "\n",
-        "import nki\n@nki.jit\ndef k(a):\n" + "".join("    " * (i + 1) + "if a:\n" for i in range(120)) + "    " * 121 + "pass\n",
+        "import nki\n@nki.jit\ndef k(a):\n"
+        + "".join("    " * (i + 1) + "if a:\n" for i in range(120))
+        + "    " * 121
+        + "pass\n",
         "import nki\n@nki.jit\ndef k(a):\n    return " + "[" * 90 + "a" + "]" * 90 + "\n",
     ],
     ids=["empty", "binary", "parens", "unary-chain", "binary-chain", "nested-blocks", "nested-lists"],

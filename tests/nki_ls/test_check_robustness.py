@@ -62,7 +62,10 @@ def test_errors_in_code_win_over_internal_errors(
     code, records, err = _check([tmp_path], capsys)
     assert code == 1
     # the crash of one module check loses neither the other checks of that file nor the other file
-    assert [(Path(r["path"]).name, r["code"]) for r in records] == [("a_broken.py", "NKI001"), ("b_bad.py", "NKI001")]
+    assert [(Path(r["path"]).name, r["code"]) for r in records] == [
+        ("a_broken.py", "NKI001"),
+        ("b_bad.py", "NKI001"),
+    ]
     assert err.count("internal error in") == 1
 
 
@@ -85,7 +88,9 @@ def test_api_collects_or_propagates(tmp_path: Path, crashing_check: None) -> Non
     ],
     ids=["nul-bytes", "png", "deep-parens", "deep-unary", "utf16"],
 )
-def test_junk_files_are_diagnostics(tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]) -> None:
+def test_junk_files_are_diagnostics(
+    tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
     junk = tmp_path / "junk.py"
     junk.write_bytes(content)
     code, records, err = _check([junk], capsys)
@@ -94,7 +99,9 @@ def test_junk_files_are_diagnostics(tmp_path: Path, content: bytes, capsys: pyte
     assert all(r["code"] == "NKI000" for r in records)
 
 
-def test_huge_file_is_a_diagnostic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_huge_file_is_a_diagnostic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(parse_module, "MAX_SOURCE_CHARS", 1000)
     huge = tmp_path / "huge.py"
     huge.write_text("x = 1\n" * 1000)
@@ -111,8 +118,12 @@ def test_parallel_result_equals_serial(tmp_path: Path) -> None:
     (package / "helpers.py").write_text("def helper(x):\n    import math\n    return x\n")
     for i in range(80):
         body = "    return helper(a)\n" if i % 7 == 0 else "    return {1, 2}\n"
-        (package / f"k{i:02d}.py").write_text(f"import nki\nfrom pkg.helpers import helper\n\n\n@nki.jit\ndef k{i}(a):\n{body}")
-    (tmp_path / "zz_last.py").write_text("import nki\nfrom pkg.helpers import helper\n\n\n@nki.jit\ndef z(a):\n    return helper(a)\n")
+        (package / f"k{i:02d}.py").write_text(
+            f"import nki\nfrom pkg.helpers import helper\n\n\n@nki.jit\ndef k{i}(a):\n{body}"
+        )
+    (tmp_path / "zz_last.py").write_text(
+        "import nki\nfrom pkg.helpers import helper\n\n\n@nki.jit\ndef z(a):\n    return helper(a)\n"
+    )
     serial = check_paths([tmp_path], CheckConfig(jobs=1))
     parallel = check_paths([tmp_path], CheckConfig(jobs=2))
     assert list(parallel) == list(serial)

@@ -1,0 +1,144 @@
+"""Small NKI 0.6 kernels run by the runtime tests through `nki.jit` / `nki.simulate` (test data)."""
+
+import nki
+import nki.isa as nisa
+import nki.language as nl
+
+TILE_K = nl.tile_size.pmax
+
+
+@nki.jit
+def add_kernel(a, b):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    x = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.sbuf)
+    y = nl.ndarray(b.shape, dtype=b.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=x, src=a)
+    nisa.dma_copy(dst=y, src=b)
+    nisa.tensor_tensor(dst=x, data1=x, data2=y, op=nl.add)
+    nisa.dma_copy(dst=out, src=x)
+    return out
+
+
+@nki.jit
+def tiled_matmul(lhsT, rhs):
+    K, M = lhsT.shape
+    _, N = rhs.shape
+    tile_n = min(N, nl.tile_size.gemm_moving_fmax)
+    result = nl.ndarray((M, N), dtype=nl.float32, buffer=nl.shared_hbm)
+    for n in range(N // tile_n):
+        acc = nl.ndarray((M, tile_n), nl.float32, buffer=nl.psum)
+        for k in range(K // TILE_K):
+            a = nl.ndarray((TILE_K, M), dtype=lhsT.dtype, buffer=nl.sbuf)
+            b = nl.ndarray((TILE_K, tile_n), dtype=rhs.dtype, buffer=nl.sbuf)
+            nisa.dma_copy(dst=a, src=lhsT[k * TILE_K:(k + 1) * TILE_K, :])
+            nisa.dma_copy(dst=b, src=rhs[nl.ds(k * TILE_K, TILE_K), nl.ds(n * tile_n, tile_n)])
+            nisa.nc_matmul(dst=acc, stationary=a, moving=b, accumulate=k > 0)
+        out = nl.ndarray(acc.shape, dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_copy(dst=out, src=acc)
+        nisa.dma_copy(dst=result[:, n * tile_n:(n + 1) * tile_n], src=out)
+    return result
+
+
+@nki.jit
+def exp_scale_kernel(x, scale):
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+    nisa.activation(dst=t, op=nl.exp, data=t, scale=scale)
+    nisa.dma_copy(dst=out, src=t)
+    return out
+
+
+@nki.jit
+def affine_kernel(x):
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+    nisa.tensor_scalar(dst=t, data=t, op0=nl.multiply, operand0=2.0, op1=nl.add, operand1=1.0)
+    nisa.dma_copy(dst=out, src=t)
+    return out
+
+
+@nki.jit
+def row_max_kernel(x):
+    P, _ = x.shape
+    out = nl.ndarray((P, 1), dtype=x.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    r = nl.ndarray((P, 1), dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+    nisa.tensor_reduce(dst=r, op=nl.maximum, data=t, axis=1, keepdims=True)
+    nisa.dma_copy(dst=out, src=r)
+    return out
+
+
+@nki.jit
+def transpose_kernel(x):
+    P, F = x.shape
+    out = nl.ndarray((F, P), dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nl.ndarray((P, F), dtype=x.dtype, buffer=nl.sbuf)
+    tp = nl.ndarray((F, P), dtype=nl.float32, buffer=nl.psum)
+    res = nl.ndarray((F, P), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+    nisa.nc_transpose(dst=tp, data=t)
+    nisa.tensor_copy(dst=res, src=tp)
+    nisa.dma_copy(dst=out, src=res)
+    return out
+
+
+@nki.jit
+def repeat_add_kernel(x):
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    acc = nl.zeros(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    t = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+
+    def body(i):
+        nisa.tensor_tensor(dst=acc, data1=acc, data2=t, op=nl.add)
+
+    nl.fori_loop(0, 8, body)
+    nisa.dma_copy(dst=out, src=acc)
+    return out
+
+
+@nki.jit
+def scale_in_place_kernel(x):
+    t = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x)
+    nisa.tensor_scalar(dst=t, data=t, op0=nl.multiply, operand0=3.0)
+    nisa.dma_copy(dst=x, src=t)
+
+
+@nki.jit
+def two_outputs_kernel(a):
+    first = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    second = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=a)
+    nisa.dma_copy(dst=first, src=t)
+    nisa.tensor_scalar(dst=t, data=t, op0=nl.add, operand0=1.0)
+    nisa.dma_copy(dst=second, src=t)
+    return first, second
+
+
+@nki.jit
+def out_of_bounds_kernel(a):
+    out = nl.ndarray((128, 64), dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray((128, 64), dtype=a.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=a)
+    nisa.dma_copy(dst=out, src=t)
+    return out
+
+
+@nki.jit
+def uninitialised_kernel(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=out, src=t)
+    return out
+
+
+@nki.jit
+def bad_kernel(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nisa.tensor_tensor(dst=out, data1=a, data2=a, op=nl.add)
+    return out
