@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint corpus bench clean e2e-nvim vsix vscode-test e2e-vscode
+.PHONY: help demo test test-fast lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint    - ruff lint + format check, mypy"
 	@echo "make corpus  - conformance over ../shared/corpus (slow)"
 	@echo "make bench   - print speed figures (bench/)"
+	@echo "make fuzz    - the long property tests of the checker"
 	@echo "make e2e-nvim - language server end to end in a real headless Neovim"
 	@echo "make vsix     - build the VS Code extension (editors/vscode/nki-ls-<version>.vsix)"
 	@echo "make vscode-test - unit tests of the VS Code extension (node --test)"
@@ -38,6 +39,9 @@ lint: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -m corpus tests/conformance
 
+conformance: $(STAMP)
+	$(BIN)/python -m pytest tests/conformance/test_corpus_simulate.py tests/runtime
+
 e2e-nvim: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e/test_neovim.py
 
@@ -60,6 +64,9 @@ e2e-vscode: $(STAMP) $(VSCODE_EXT)/node_modules/.installed
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py
+
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests/compiler/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ir", metavar="PATH::KERNEL", help="print the specialized IR of one kernel")
     parser.add_argument("--profile", metavar="PATH::KERNEL", help="back-end report: memory, engines, latency")
     parser.add_argument("--trace", metavar="OUT.json", help="with --profile: write a Chrome/Perfetto trace")
+    parser.add_argument("--run", metavar="PATH::KERNEL", help="simulate one kernel on seeded random inputs")
+    parser.add_argument("--seed", type=int, default=0, help="with --run: the random seed of the inputs")
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument(
         "--select", type=_codes, default=(), help="only these codes or prefixes (NKI0,NKI203)"
@@ -75,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_ir(args, sys.stdout)
         if args.profile:
             return run_profile(args, sys.stdout)
+        if args.run:
+            from nki_ls.run_command import run_cli
+
+            return run_cli(args, sys.stdout)
         from nki_ls.server import serve  # imported lazily: --check must not need pygls
 
         serve()

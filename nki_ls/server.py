@@ -13,18 +13,22 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from nki_compiler.source import Encoding
 from nki_compiler.version import __version__
 from nki_ls import convert, settings
-from nki_ls.features import code_actions, completion, hover, signature, symbols
+from nki_ls.commands import CommandError
+from nki_ls.features import code_actions, commands, completion, hover, inlay_hints, signature, symbols
 from nki_ls.features.diagnostics import Documents, normalize
+from nki_ls.features.specialized import Deferred, Specializations
 from nki_ls.scheduler import Scheduler
 
 log = logging.getLogger("nki_ls")
 F = TypeVar("F", bound=Callable[..., Any])
+#: Specializer diagnostics (NKI3xx/4xx) follow the front end's once a file has been quiet this long.
+SPECIALIZE_DELAY_SECONDS = 0.4
 
 
 class NkiLanguageServer(LanguageServer):
@@ -36,6 +40,8 @@ class NkiLanguageServer(LanguageServer):
         self.settings = self.base_settings
         self.warnings: list[str] = []
         self.scheduler = Scheduler(self.publish)
+        self.specializations = Specializations(self.documents)
+        self.specialize_pass = Deferred(self.publish_specialized, SPECIALIZE_DELAY_SECONDS)
 
     @property
     def encoding(self) -> Encoding:
@@ -53,14 +59,30 @@ class NkiLanguageServer(LanguageServer):
 
     # -- diagnostics
 
-    def lsp_diagnostics(self, path: str) -> tuple[list[types.Diagnostic], Any]:
+    def lsp_diagnostics(self, path: str, specialize: bool = True) -> tuple[list[types.Diagnostic], Any]:
+        """Front-end diagnostics plus the specializer's (computed now only when `specialize`)."""
         analysis = self.documents.analysis(path)
         encoding = self.encoding
+        found = [*analysis.diagnostics]
+        try:
+            config = self.settings.check_config()
+            found += self.specializations.diagnostics(path, config, analysis.diagnostics, compute=specialize)
+        except Exception:  # the specializer never breaks the front end's diagnostics
+            log.exception("nki-ls %s: specializer diagnostics of %s failed", __version__, path)
         items = [
             convert.lsp_diagnostic(d, analysis.index, encoding, self.documents.index, analysis.version)
-            for d in analysis.diagnostics
+            for d in found
         ]
         return items, analysis
+
+    def publish_specialized(self, paths: set[str]) -> None:
+        """The deferred pass: specialize the quiet files and push their diagnostics again if any."""
+        for path in paths:
+            if not self.documents.is_open(path) or self.specializations.cached(path) is not None:
+                continue
+            entry = self.specializations.get(path, self.settings.target)
+            if entry is not None and entry.diagnostics:  # the last push had none of them
+                self.publish({path})
 
     def diagnostics_changed(
         self, affected: set[str], origin: str | None = None, immediate: bool = False
@@ -85,7 +107,9 @@ class NkiLanguageServer(LanguageServer):
         while todo:
             for path in sorted(todo):
                 if self.documents.is_open(path):
-                    items, analysis = self.lsp_diagnostics(path)
+                    items, analysis = self.lsp_diagnostics(path, specialize=False)
+                    if self.specializations.cached(path) is None:
+                        self.specialize_pass.schedule({path})
                     params = types.PublishDiagnosticsParams(
                         uri=self.uri_of(path), version=analysis.version, diagnostics=items
                     )
@@ -189,6 +213,8 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
     def did_close(ls: NkiLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         path = normalize(convert.path_of(params.text_document.uri))
         ls.scheduler.cancel(path)
+        ls.specialize_pass.cancel(path)
+        ls.specializations.forget(path)
         affected = ls.documents.close(path)
         if not ls.client_pulls:
             empty = types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
@@ -268,9 +294,21 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded
     def on_hover(ls: NkiLanguageServer, params: types.HoverParams) -> types.Hover | None:
-        return hover.hover(
-            ls.documents, params.text_document.uri, params.position, ls.encoding, ls.settings.target
+        uri, position = params.text_document.uri, params.position
+        return hover.hover(ls.documents, uri, position, ls.encoding, ls.settings.target, ls.specializations)
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    @guarded
+    def on_inlay_hint(ls: NkiLanguageServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        if not ls.settings.inlay_hints:
+            return []
+        uri, range_ = params.text_document.uri, params.range
+        return inlay_hints.inlay_hints(
+            ls.documents, ls.specializations, uri, range_, ls.encoding, ls.settings.target
         )
+
+    for name in sorted(commands.COMMANDS):
+        server.command(name)(_command_handler(name))
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -300,6 +338,22 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
         return symbols.document_symbols(ls.documents, params.text_document.uri, ls.encoding)
 
     return server
+
+
+def _command_handler(name: str) -> Callable[..., Any]:
+    """`workspace/executeCommand` for one `nki.*` command: usage problems are invalid params."""
+
+    def run_command(ls: NkiLanguageServer, *arguments: Any) -> Any:
+        command = commands.COMMANDS[name]
+        try:
+            return command(ls.documents, list(arguments), ls.encoding, ls.settings.target)
+        except CommandError as problem:  # a usage problem, not a defect
+            raise JsonRpcInvalidParams(message=f"nki-ls: {problem}") from problem
+        except Exception as error:
+            log.exception("nki-ls %s: internal error in %s", __version__, name)
+            raise JsonRpcInternalError(message=f"nki-ls {__version__}: {name}: {error!r}") from error
+
+    return run_command
 
 
 def _can_ask_configuration(ls: NkiLanguageServer) -> bool:

@@ -49,7 +49,7 @@ def _format(diagnostic: Diagnostic, source: str | None) -> str:
         from nki_compiler.source import LineIndex
 
         position = LineIndex(source).position(diagnostic.span.start)
-        line, column = position.line, position.character
+        line, column = position.line, position.column
     return f"{diagnostic.path}:{line + 1}:{column + 1}: {diagnostic.code} {diagnostic.message}"
 
 
@@ -94,7 +94,8 @@ def compile_kernel(kernel: Kernel, arguments: dict[str, Any]) -> Program:
     if module is None or module.tree is None or name not in module.definitions:
         raise KernelLaunchError(f"kernel `{name}` must be a top-level function of {path}")
     result = specialize(workspace, module, name, facts=facts, target=target)
-    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    diagnostics = [*_front_end_errors(workspace, module, name), *result.diagnostics]
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors or result.program is None:
         raise KernelCompileError(name, errors or result.diagnostics, text)
     if not result.complete:
@@ -104,6 +105,15 @@ def compile_kernel(kernel: Kernel, arguments: dict[str, Any]) -> Program:
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result.program
+
+
+def _front_end_errors(workspace: Any, module: Any, name: str) -> list[Diagnostic]:
+    """Front-end diagnostics inside the kernel's own definition (other kernels of the file do not count)."""
+    from nki_compiler.check import CheckConfig, analyze
+
+    span = module.source.index.span_of_ast(module.definitions[name])
+    found = analyze(workspace, [module], CheckConfig()).get(module.path, [])
+    return [d for d in found if span is not None and span.start <= d.span.start < span.end]
 
 
 def clear_cache() -> None:

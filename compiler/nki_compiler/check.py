@@ -12,7 +12,9 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from nki_compiler.diagnostics.codes import matches
 from nki_compiler.diagnostics.model import Diagnostic
@@ -31,6 +33,7 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, build_scope
 from nki_compiler.frontend.workspace import Workspace
 
+T = TypeVar("T")
 _SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
 
 
@@ -79,13 +82,14 @@ def check_paths(
         if parallel is not None:
             return parallel
     workspace = workspace or Workspace()
-    modules = []
-    for file in files:
-        loaded: list[ModuleInfo | None] = []
-        _guarded(errors, str(file), "loading", lambda f=file, out=loaded: out.append(workspace.module(f)))
-        if loaded and loaded[0] is not None:
-            modules.append(loaded[0])
-    return analyze(workspace, modules, config, errors)
+    return analyze(workspace, load_modules(workspace, files, errors), config, errors)
+
+
+def load_modules(
+    workspace: Workspace, files: list[Path], errors: list[InternalError] | None
+) -> list[ModuleInfo]:
+    loaded = (_guarded(errors, str(file), "loading", partial(workspace.module, file)) for file in files)
+    return [module for module in loaded if module is not None]
 
 
 def check_source(text: str, path: str = "kernel.py", config: CheckConfig | None = None) -> list[Diagnostic]:
@@ -111,10 +115,8 @@ def analyze_with_scope(
     config: CheckConfig,
     errors: list[InternalError] | None = None,
 ) -> tuple[dict[str, list[Diagnostic]], KernelScope]:
-    scopes: list[KernelScope] = []
     where = modules[0].path if len(modules) == 1 else "<kernel scope>"
-    _guarded(errors, where, "kernel scope", lambda: scopes.append(build_scope(workspace, modules)))
-    scope = scopes[0] if scopes else KernelScope()
+    scope = _guarded(errors, where, "kernel scope", partial(build_scope, workspace, modules)) or KernelScope()
     reporter = Reporter(config.options())
     wanted = {m.path for m in modules}
     for module in modules:
@@ -139,27 +141,25 @@ def _check_module(
     context = ModuleContext(module, scope, reporter)
     path = module.path
     for module_check in MODULE_CHECKS:
-        _guarded(errors, path, _name(module_check), lambda c=module_check: c(context))
+        _guarded(errors, path, _name(module_check), partial(module_check, context))
     for klass in scope.classes:
         if klass.module is module:
             for class_check in CLASS_CHECKS:
-                _guarded(errors, path, _name(class_check), lambda c=class_check, k=klass: c(context, k))
+                _guarded(errors, path, _name(class_check), partial(class_check, context, klass))
     for function in scope.in_file(path):
         function_context = FunctionContext(module, scope, reporter, function=function)
-        _guarded(
-            errors, path, f"checks of `{function.name}`", lambda c=function_context: run_function_checks(c)
-        )
+        _guarded(errors, path, f"checks of `{function.name}`", partial(run_function_checks, function_context))
 
 
-def _guarded(errors: list[InternalError] | None, path: str, stage: str, action: Callable[[], object]) -> None:
+def _guarded(errors: list[InternalError] | None, path: str, stage: str, action: Callable[[], T]) -> T | None:
     """Run one unit of analysis; with an `errors` list, a crash is recorded there and the rest goes on."""
     if errors is None:
-        action()
-        return
+        return action()
     try:
-        action()
+        return action()
     except Exception:  # a defect in one check must not hide the results of the others
         errors.append(InternalError(path, stage, traceback.format_exc()))
+        return None
 
 
 def _name(check: Callable[..., object]) -> str:

@@ -15,9 +15,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from nki_compiler.check import CheckConfig, InternalError, _guarded, analyze_with_scope
+from nki_compiler.check import CheckConfig, InternalError, analyze_with_scope, load_modules
 from nki_compiler.diagnostics.model import Diagnostic
-from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.workspace import Workspace
 
 MIN_FILES_PER_WORKER = 32
@@ -69,12 +68,7 @@ def check_chunk(files: list[Path], config: CheckConfig, collect_errors: bool) ->
     """Serial analysis of some files (run in a worker) and the files its kernel scope reached."""
     errors: list[InternalError] | None = [] if collect_errors else None
     workspace = Workspace()
-    modules: list[ModuleInfo] = []
-    for file in files:
-        loaded: list[ModuleInfo | None] = []
-        _guarded(errors, str(file), "loading", lambda f=file, out=loaded: out.append(workspace.module(f)))
-        if loaded and loaded[0] is not None:
-            modules.append(loaded[0])
+    modules = load_modules(workspace, files, errors)
     results, scope = analyze_with_scope(workspace, modules, config, errors)
     reached = {f.module.path for f in scope.functions} | {c.module.path for c in scope.classes}
     if errors and any(e.stage == "kernel scope" for e in errors):

@@ -23,12 +23,9 @@ from nki_ls.profile_command import profile_result
 
 SHOW_IR = "nki.showIR"
 PROFILE = "nki.profile"
-RUN = "nki.run"
 
 
-def kernel_target(
-    documents: Documents, arguments: list[Any] | None, encoding: Encoding
-) -> tuple[str, str]:
+def kernel_target(documents: Documents, arguments: list[Any] | None, encoding: Encoding) -> tuple[str, str]:
     """(path, kernel name) named by the command's arguments; CommandError when they name none."""
     uri, which = _unpack(arguments)
     path = normalize(convert.path_of(uri))
@@ -67,13 +64,17 @@ def _unpack(arguments: list[Any] | None) -> tuple[str, Any]:
     return uri, which
 
 
-def show_ir(documents: Documents, arguments: list[Any] | None, encoding: Encoding, target: str) -> dict[str, Any]:
+def show_ir(
+    documents: Documents, arguments: list[Any] | None, encoding: Encoding, target: str
+) -> dict[str, Any]:
     path, kernel = kernel_target(documents, arguments, encoding)
     text, diagnostics = ir_command(path, kernel, target, documents.workspace)
     return _answer(kernel, text, diagnostics)
 
 
-def profile(documents: Documents, arguments: list[Any] | None, encoding: Encoding, target: str) -> dict[str, Any]:
+def profile(
+    documents: Documents, arguments: list[Any] | None, encoding: Encoding, target: str
+) -> dict[str, Any]:
     path, kernel = kernel_target(documents, arguments, encoding)
     text, diagnostics = _profile(path, kernel, target, documents)
     return _answer(kernel, text, diagnostics)
@@ -96,4 +97,3 @@ COMMANDS: dict[str, Callable[[Documents, list[Any] | None, Encoding, str], dict[
     SHOW_IR: show_ir,
     PROFILE: profile,
 }
-

@@ -45,7 +45,9 @@ def inlay_hints(
                 position=convert.lsp_position(index, span.end, encoding),
                 label=f": {hint_label(facts)}",
                 kind=types.InlayHintKind.Type,
-                tooltip=f"{len(facts)} distinct shapes across unrolled iterations" if len(facts) > 1 else None,
+                tooltip=f"{len(facts)} distinct shapes across unrolled iterations"
+                if len(facts) > 1
+                else None,
             )
         )
     return hints

@@ -97,7 +97,9 @@ def _facts_of(module: ModuleInfo, node: FunctionNode) -> KernelFacts:
             sources.setdefault(name, origin)
     args = node.args
     positional = [*args.posonlyargs, *args.args]
-    with_default = {p.arg for p in positional[len(positional) - len(args.defaults) :]} if args.defaults else set()
+    with_default = (
+        {p.arg for p in positional[len(positional) - len(args.defaults) :]} if args.defaults else set()
+    )
     with_default |= {p.arg for p, d in zip(args.kwonlyargs, args.kw_defaults, strict=False) if d is not None}
     missing: list[str] = []
     for param in [*positional, *args.kwonlyargs]:
@@ -152,7 +154,9 @@ class Specializations:
         return [
             d
             for d in entry.diagnostics
-            if (d.code, d.span) not in known and config.wants(d.code) and not _opt_in_unselected(d.code, config)
+            if (d.code, d.span) not in known
+            and config.wants(d.code)
+            and not _opt_in_unselected(d.code, config)
         ]
 
     def forget(self, path: str) -> None:

@@ -39,7 +39,9 @@ def word_at(module: ModuleInfo, offset: int) -> Span | None:
     return None
 
 
-def tensor_hover_markdown(module: ModuleInfo, spec: FileSpecialization, offset: int) -> tuple[Span, str] | None:
+def tensor_hover_markdown(
+    module: ModuleInfo, spec: FileSpecialization, offset: int
+) -> tuple[Span, str] | None:
     """Markdown and the hovered span, or None when the cursor is on nothing this hover knows."""
     word = word_at(module, offset)
     if word is None or module.tree is None:

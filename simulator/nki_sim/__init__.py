@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from nki_sim.errors import OutOfBoundsError, SimulationError, SimulationWarning
 from nki_sim.machine import Core, Machine
+from nki_sim.run import run  # the function shadows the submodule: `nki_sim.run(program, inputs)`
 from nki_sim.semantics import SEMANTICS, execute
 from nki_sim.views import Storage, TensorView, make_view
-from nki_sim.run import run  # noqa: E402  (after the machine: `nki_sim.run` is the function)
 
 __all__ = [
     "Machine", "Core", "Storage", "TensorView", "make_view", "SEMANTICS", "execute",

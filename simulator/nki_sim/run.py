@@ -217,7 +217,9 @@ class Execution:
         if not isinstance(register, Register):
             return self.scalar(register, 0)
         if register.id not in self.registers:
-            raise SimulationError(opcode, f"register {register.label} is read before it is set", "§4 registers")
+            raise SimulationError(
+                opcode, f"register {register.label} is read before it is set", "§4 registers"
+            )
         return self.registers[register.id]
 
     def bound(self, value: Any) -> int:

@@ -23,7 +23,9 @@ MAX_SOURCE_CHARS = 8_000_000
 
 def parse(source: SourceFile) -> ParseResult:
     if len(source.text) > MAX_SOURCE_CHARS:
-        detail = f"file too large to analyse ({len(source.text):,} characters; the limit is {MAX_SOURCE_CHARS:,})"
+        detail = (
+            f"file too large to analyse ({len(source.text):,} characters; the limit is {MAX_SOURCE_CHARS:,})"
+        )
         return ParseResult(None, (_whole_file_diagnostic(source, detail),))
     try:
         with warnings.catch_warnings():

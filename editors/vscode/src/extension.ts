@@ -15,6 +15,7 @@ import { StatusItem } from './common/status';
 
 const CLIENT_ID = 'nki';
 const CLIENT_NAME = 'NKI Language Server';
+const LAUNCH_SETTINGS = ['interpreter', 'serverCommand'];
 
 let session: Session | undefined;
 
@@ -58,6 +59,10 @@ class Session {
       vscode.commands.registerCommand('nki.showProfile', () => showProfile(host)),
       vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChange(event)),
       vscode.window.onDidChangeActiveTextEditor((editor) => this.showStatusFor(editor)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.current = this.readSettings();
+        void this.restart();
+      }),
     );
     this.showStatusFor(vscode.window.activeTextEditor);
     void onActiveInterpreterChange(() => {
@@ -99,7 +104,8 @@ class Session {
     const discovery = await discoverServer({
       serverCommand: this.current.serverCommand,
       interpreter: this.current.interpreter,
-      activeInterpreter: await activeInterpreter(folder),
+      // probing runs the interpreter, which an untrusted folder may have chosen
+      activeInterpreter: vscode.workspace.isTrusted ? await activeInterpreter(folder) : undefined,
       canImportServer,
       which,
       variables: { workspaceFolder: folder?.fsPath ?? '', userHome: os.homedir() },
@@ -169,8 +175,12 @@ class Session {
 
   private readSettings(): ExtensionSettings {
     const config = vscode.workspace.getConfiguration('nki');
+    const trusted = vscode.workspace.isTrusted;
     const { settings, warnings } = readSettings((key) => {
       const inspected = config.inspect(key);   // only values the user set; undefined means "default"
+      if (!trusted && LAUNCH_SETTINGS.includes(key)) {
+        return inspected?.globalValue;   // an untrusted folder must not choose the program we start
+      }
       return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
     });
     for (const warning of warnings) {
