@@ -26,7 +26,16 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/nki-ls --version
+	@echo "== check: every problem in the bundled kernels (broken_kernel.py is broken on purpose)"
 	-$(BIN)/nki-ls --check examples/
+	@echo "== specialized IR of add_kernel"
+	$(BIN)/nki-ls --ir examples/add_kernel.py::add_kernel
+	@echo "== run add_kernel in the simulator on seeded random inputs"
+	$(BIN)/nki-ls --run examples/add_kernel.py::add_kernel
+	@echo "== nki.simulate: a tiled bf16 matmul run on the CPU, compared with NumPy"
+	cd examples && ../$(BIN)/python simulate_matmul.py
+	@echo "== back-end profile of add_kernel"
+	$(BIN)/nki-ls --profile examples/add_kernel.py::add_kernel
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
