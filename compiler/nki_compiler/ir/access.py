@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 ON_CHIP = frozenset({"sbuf", "psum"})
 HBM = frozenset({"private_hbm", "shared_hbm"})
@@ -61,6 +62,25 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class DynamicOffset:
+    """A runtime part of a pattern's start (nki-api.md §3.9): `scalar_offset` (a `Register`, an int or a
+    `(1,1)` SBUF `AccessPattern`) moves the whole pattern by `value * unit` elements; `vector_offset` (a
+    `(P,1)` SBUF `AccessPattern`) gives each row `w` of dim `indirect_dim` the start `value[w] * unit`, the
+    pattern's own step of that dim being ignored."""
+
+    kind: str  # "scalar" | "vector"
+    value: Any
+    indirect_dim: int
+    unit: int  # elements per index step
+
+    def text(self) -> str:
+        value = self.value.text() if isinstance(self.value, AccessPattern) else getattr(self.value, "label", None)
+        value = self.value if value is None else value
+        dim = f" dim={self.indirect_dim}" if self.indirect_dim else ""
+        return f"{self.kind}_offset={value}*{self.unit}{dim}"
+
+
+@dataclass(frozen=True)
 class AccessPattern:
     """`storage` viewed as `pairs` ([stride, count] per dim, outermost first) from element `offset`."""
 
@@ -69,6 +89,7 @@ class AccessPattern:
     pairs: tuple[tuple[int, int], ...]
     dtype: str
     indirect: bool = False
+    dynamic: DynamicOffset | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -118,11 +139,11 @@ class AccessPattern:
 
     def text(self) -> str:
         """`%name[offset; [stride,count],...]`, or `%name` for a whole-storage pattern."""
-        if self.is_whole() and self.dtype == self.storage.dtype:
+        if self.is_whole() and self.dtype == self.storage.dtype and not self.indirect:
             return self.storage.label
         pattern = ",".join(f"[{s},{n}]" for s, n in self.pairs)
         suffix = f" as {self.dtype}" if self.dtype != self.storage.dtype else ""
-        marker = " indirect" if self.indirect else ""
+        marker = f" {self.dynamic.text()}" if self.dynamic else " indirect" if self.indirect else ""
         return f"{self.storage.label}[{self.offset}; {pattern}]{suffix}{marker}"
 
 

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nki_compiler.ir.access import AccessPattern, Storage, contiguous_strides, dtype_bytes
-from nki_compiler.specializer.values import UNKNOWN
+from nki_compiler.ir.access import AccessPattern, DynamicOffset, Storage, contiguous_strides, dtype_bytes
+from nki_compiler.specializer.values import UNKNOWN, RegisterValue
 
 
 class ViewError(Exception):
@@ -29,6 +29,8 @@ class Tensor:
     dtype: str
     indirect: bool = False
     is_view: bool = False
+    #: `(kind, index, indirect_dim, unit)` of a runtime offset: index is a Tensor, RegisterValue or int.
+    dynamic: tuple[str, Any, int, int] | None = None
 
     @classmethod
     def whole(cls, storage: Storage) -> Tensor:
@@ -65,7 +67,13 @@ class Tensor:
         return self.storage.name
 
     def pattern(self) -> AccessPattern:
-        return AccessPattern(self.storage, self.offset, self.dims, self.dtype, self.indirect)
+        dynamic = None
+        if self.dynamic is not None:
+            kind, index, dim, unit = self.dynamic
+            value = index.pattern() if isinstance(index, Tensor) else index
+            value = value.register if isinstance(value, RegisterValue) else value
+            dynamic = DynamicOffset(kind, value, dim, unit)
+        return AccessPattern(self.storage, self.offset, self.dims, self.dtype, self.indirect, dynamic)
 
     def bytes_per_partition(self) -> int | None:
         size = dtype_bytes(self.dtype)
@@ -160,7 +168,18 @@ class Tensor:
             if self.indirect:
                 raise ViewError("NKI311", t=self.name or "tensor")
             dims = [p for i, p in enumerate(self.dims) if i != d]
-            return replace(self._view(self.offset, dims), indirect=True)
+            dynamic = ("scalar", index, d, self.dims[d][0]) if _runtime_index(index) else None
+            return replace(self._view(self.offset, dims), indirect=True, dynamic=dynamic)
+
+    def vector_select(self, dim: Any, vector_offset: Any) -> Any:
+        """Per-partition gather over HBM dim 0: row `w` starts at `vector_offset[w]` (nki-api.md §3.8)."""
+        if dim != 0 or self.on_chip or not isinstance(vector_offset, Tensor) or not vector_offset.on_chip:
+            return UNKNOWN
+        if self.indirect:
+            raise ViewError("NKI311", t=self.name or "tensor")
+        stride = self.dims[0][0]
+        dims = [(stride, vector_offset.shape[0]), *self.dims[1:]]
+        return replace(self._view(self.offset, dims), indirect=True, dynamic=("vector", vector_offset, 0, stride))
         count = self.dims[d][1]
         if not 0 <= index < count:
             raise ViewError("NKI304", expr=index, d=d, n=count)
@@ -281,8 +300,22 @@ class Tensor:
             if pairs[0][0] != expected:
                 raise ViewError("NKI305", expected=expected)
         start = self.offset if offset is None else offset
-        dynamic = scalar_offset is not None or vector_offset is not None
-        return Tensor(self.storage, start, tuple(pairs), target_dtype, indirect=dynamic, is_view=True)
+        index = scalar_offset if scalar_offset is not None else vector_offset
+        if index is None:
+            return Tensor(self.storage, start, tuple(pairs), target_dtype, is_view=True)
+        if not _runtime_index(index) or not isinstance(indirect_dim, int) or not 0 <= indirect_dim < self.ndim:
+            return replace(Tensor(self.storage, start, tuple(pairs), target_dtype, is_view=True), indirect=True)
+        unit = math.prod(self.shape[indirect_dim + 1 :])
+        kind = "scalar" if scalar_offset is not None else "vector"
+        dynamic = (kind, index, indirect_dim, unit)
+        return Tensor(self.storage, start, tuple(pairs), target_dtype, True, True, dynamic)
+
+
+def _runtime_index(index: Any) -> bool:
+    """A value the simulator can resolve at run time: a register, an on-chip tensor or a plain int."""
+    if isinstance(index, Tensor):
+        return index.on_chip
+    return isinstance(index, RegisterValue) or (isinstance(index, int) and not isinstance(index, bool))
 
 
 def _slice_bounds(item: slice, count: int, axis: int) -> tuple[int, int, int]:
@@ -334,6 +367,6 @@ def _pattern_pairs(pattern: Any) -> list[tuple[int, int]] | None:
 
 TENSOR_METHODS = frozenset({
     "slice", "select", "permute", "broadcast", "expand_dim", "squeeze_dim", "reshape_dim", "flatten_dims",
-    "reshape", "view", "reinterpret_cast", "ap", "get_pattern", "is_contiguous", "is_indirect",
+    "reshape", "view", "reinterpret_cast", "ap", "get_pattern", "is_contiguous", "is_indirect", "vector_select",
 })  # fmt: skip
 TENSOR_ATTRIBUTES = frozenset({"shape", "dtype", "buffer", "ndim", "size", "strides", "offset", "name"})
