@@ -56,7 +56,7 @@ e2e-nvim: $(STAMP)
 
 VSCODE_EXT := editors/vscode
 # steps known to fail until the server feature lands (reported as XFAIL; an XPASS says to drop it here)
-E2E_VSCODE_XFAIL ?= hover_tile_shape
+E2E_VSCODE_XFAIL ?=
 
 $(VSCODE_EXT)/node_modules/.installed: $(VSCODE_EXT)/package-lock.json
 	cd $(VSCODE_EXT) && npm ci --no-audit --no-fund --loglevel=error

@@ -20,7 +20,16 @@ from nki_compiler.source import Encoding
 from nki_compiler.version import __version__
 from nki_ls import convert, settings
 from nki_ls.commands import CommandError
-from nki_ls.features import code_actions, commands, completion, hover, inlay_hints, signature, symbols
+from nki_ls.features import (
+    code_actions,
+    commands,
+    completion,
+    hover,
+    inlay_hints,
+    run_on_save,
+    signature,
+    symbols,
+)
 from nki_ls.features.diagnostics import Documents, normalize
 from nki_ls.features.specialized import Deferred, Specializations
 from nki_ls.scheduler import Scheduler
@@ -42,6 +51,7 @@ class NkiLanguageServer(LanguageServer):
         self.scheduler = Scheduler(self.publish)
         self.specializations = Specializations(self.documents)
         self.specialize_pass = Deferred(self.publish_specialized, SPECIALIZE_DELAY_SECONDS)
+        self.runs = run_on_save.Runs()  # findings of the last run on save, per path
 
     @property
     def encoding(self) -> Encoding:
@@ -67,6 +77,7 @@ class NkiLanguageServer(LanguageServer):
         try:
             config = self.settings.check_config()
             found += self.specializations.diagnostics(path, config, analysis.diagnostics, compute=specialize)
+            found += self.runs.diagnostics(path, analysis.version, config)
         except Exception:  # the specializer never breaks the front end's diagnostics
             log.exception("nki-ls %s: specializer diagnostics of %s failed", __version__, path)
         items = [
@@ -74,6 +85,10 @@ class NkiLanguageServer(LanguageServer):
             for d in found
         ]
         return items, analysis
+
+    def result_id(self, path: str, analysis: Any) -> str:
+        """Pull result id: the analysed text and configuration, and the findings of the last run on save."""
+        return f"{analysis.result_id}:{self.runs.stamp(path)}"
 
     def publish_specialized(self, paths: set[str]) -> None:
         """The deferred pass: specialize the quiet files and push their diagnostics again if any."""
@@ -207,6 +222,8 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
     def did_save(ls: NkiLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         path = normalize(convert.path_of(params.text_document.uri))
         ls.diagnostics_changed(ls.documents.disk_changed(path), path, immediate=True)
+        if ls.settings.run_on_save:
+            ls.runs.on_save(ls, path, ls.settings.target, ls.settings.simulator_timeout_seconds)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded
@@ -215,6 +232,7 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
         ls.scheduler.cancel(path)
         ls.specialize_pass.cancel(path)
         ls.specializations.forget(path)
+        ls.runs.forget(path)
         affected = ls.documents.close(path)
         if not ls.client_pulls:
             empty = types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
@@ -256,9 +274,10 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
         path = normalize(convert.path_of(params.text_document.uri))
         items, analysis = ls.lsp_diagnostics(path)
         ls.refresh_stale()
-        if params.previous_result_id == analysis.result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=analysis.result_id)
+        result_id = ls.result_id(path, analysis)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
 
     @server.feature(types.WORKSPACE_DIAGNOSTIC)
     @guarded
@@ -268,16 +287,17 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
         for path in sorted(ls.documents.versions):
             uri = ls.uri_of(path)
             items, analysis = ls.lsp_diagnostics(path)
-            if previous.get(uri) == analysis.result_id:
+            result_id = ls.result_id(path, analysis)
+            if previous.get(uri) == result_id:
                 reports.append(
                     types.WorkspaceUnchangedDocumentDiagnosticReport(
-                        uri=uri, version=analysis.version, result_id=analysis.result_id
+                        uri=uri, version=analysis.version, result_id=result_id
                     )
                 )
             else:
                 reports.append(
                     types.WorkspaceFullDocumentDiagnosticReport(
-                        uri=uri, version=analysis.version, items=items, result_id=analysis.result_id
+                        uri=uri, version=analysis.version, items=items, result_id=result_id
                     )
                 )
         ls.documents.take_stale()  # every open file is in this report
@@ -309,6 +329,19 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
 
     for name in sorted(commands.COMMANDS):
         server.command(name)(_command_handler(name))
+
+    @server.command(run_on_save.RUN)
+    async def run_kernel(ls: NkiLanguageServer, *arguments: Any) -> Any:
+        try:
+            return await run_on_save.run_command(
+                ls, list(arguments), ls.encoding, ls.settings.target, ls.settings.simulator_timeout_seconds
+            )
+        except CommandError as problem:
+            raise JsonRpcInvalidParams(message=f"nki-ls: {problem}") from problem
+        except Exception as error:
+            log.exception("nki-ls %s: internal error in %s", __version__, run_on_save.RUN)
+            message = f"nki-ls {__version__}: {run_on_save.RUN}: {error!r}"
+            raise JsonRpcInternalError(message=message) from error
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,

@@ -3,7 +3,8 @@
 `kernel(*arrays)`, `kernel[2](...)`, `nki.simulate(kernel)(...)` and `nki.cpu_simulate(kernel)[lnc](...)` all
 land in `_run_kernel`. The kernel's source file is read (never imported again, never executed), the kernel is
 specialized with facts taken from the actual arguments (arrays -> `dtype[shape]`, other values as they are)
-and the resulting program runs on `nki_sim`. Programs are cached on (source text, kernel, facts, target).
+and the resulting program runs on `nki_sim`. An LNC2 launch specializes one program per core (each with its
+own `nl.program_id(0)`, `nl.num_programs() == 2`) and runs both on a two-core machine sharing HBM. Programs are cached on (source text, kernel, facts, target).
 The target comes from `NEURON_PLATFORM_TARGET_OVERRIDE` (default trn2).
 """
 
@@ -58,14 +59,16 @@ def _run_kernel(kernel: Kernel, lnc: int, args: tuple[Any, ...], kwargs: dict[st
     import nki_sim
 
     arrays, torch_in = _to_numpy_arguments(kernel, args, kwargs)
-    program = compile_kernel(kernel, arrays)
+    programs = [compile_kernel(kernel, arrays, program_id=core, num_programs=lnc) for core in range(lnc)]
     inputs = {name: value for name, value in arrays.items() if isinstance(value, np.ndarray)}
-    outputs = nki_sim.run(program, inputs, lnc=lnc, seed=int(os.environ.get("NKI_SIM_SEED", "0")))
+    outputs = nki_sim.run(programs, inputs, lnc=lnc, seed=int(os.environ.get("NKI_SIM_SEED", "0")))
     return _to_torch(outputs) if torch_in else outputs
 
 
-def compile_kernel(kernel: Kernel, arguments: dict[str, Any]) -> Program:
-    """The specialized program of `kernel` for these bound arguments (cached)."""
+def compile_kernel(
+    kernel: Kernel, arguments: dict[str, Any], program_id: int = 0, num_programs: int = 1
+) -> Program:
+    """The specialized program of `kernel` for these bound arguments and core (cached)."""
     from nki_compiler.diagnostics.model import Severity
     from nki_compiler.frontend.workspace import Workspace
     from nki_compiler.specializer import ArgumentFact, specialize
@@ -82,7 +85,15 @@ def compile_kernel(kernel: Kernel, arguments: dict[str, Any]) -> Program:
     target = os.environ.get("NEURON_PLATFORM_TARGET_OVERRIDE", "trn2")
     if target not in _TARGETS:
         raise KernelLaunchError(f"NEURON_PLATFORM_TARGET_OVERRIDE={target!r}: expected one of {_TARGETS}")
-    key = (path, text, name, repr(sorted(facts.items(), key=lambda kv: kv[0])), target)
+    key = (
+        path,
+        text,
+        name,
+        repr(sorted(facts.items(), key=lambda kv: kv[0])),
+        target,
+        program_id,
+        num_programs,
+    )
     cached = _cache.get(key)
     if cached is not None:
         _stats["hits"] += 1
@@ -93,7 +104,9 @@ def compile_kernel(kernel: Kernel, arguments: dict[str, Any]) -> Program:
     module = workspace.module(path)
     if module is None or module.tree is None or name not in module.definitions:
         raise KernelLaunchError(f"kernel `{name}` must be a top-level function of {path}")
-    result = specialize(workspace, module, name, facts=facts, target=target)
+    result = specialize(
+        workspace, module, name, facts=facts, target=target, program_id=program_id, num_programs=num_programs
+    )
     diagnostics = [*_front_end_errors(workspace, module, name), *result.diagnostics]
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors or result.program is None:

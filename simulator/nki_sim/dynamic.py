@@ -92,7 +92,7 @@ def gathered_view(
     starts = offset + rows.astype(np.int64) * unit
     indices = starts.reshape((-1,) + (1,) * rest.ndim) + rest[None, ...]
     per_row = indices.reshape(shape[0], -1)
-    valid = ((per_row >= 0) & (per_row < flat.size)).all(axis=1) if per_row.size else np.ones(shape[0], bool)
+    valid = np.asarray(((per_row >= 0) & (per_row < flat.size)).all(axis=1), dtype=bool).reshape(shape[0])
     if not valid.all() and not skip:
         bad = int(np.flatnonzero(~valid)[0])
         raise OutOfBoundsError(

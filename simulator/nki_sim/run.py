@@ -2,16 +2,21 @@
 
 The program runs in program order on one `Machine`: kernel arguments become HBM inputs (an argument the
 kernel writes is updated in the caller's array), every other storage is allocated on first use, each
-access pattern becomes a bounds-checked view, registers are substituted by their current values and
-each instruction goes through the `SEMANTICS` dispatch table. Runtime loops set their induction register
-and re-run their body. A `SimulationError` gets the kernel source line of the failing instruction.
+access pattern becomes a bounds-checked view (dynamic offsets are resolved when the instruction runs, see
+`nki_sim.dynamic`), registers are substituted by their current values and each instruction goes through
+the `SEMANTICS` dispatch table. Runtime loops set their induction register and re-run their body. A
+`SimulationError` gets the kernel source line of the failing instruction.
 
-LNC2: the specializer builds one program for `program_id() == 0` with `num_programs() == 1`, i.e. one
-program that does the whole launch's work; `run(..., lnc=2)` therefore executes that single program.
+LNC2: `run((program0, program1), inputs, lnc=2)` runs one program per core (each specialized for its own
+`nl.program_id(0)`), in two threads over one machine: kernel arguments and `shared_hbm` allocations are
+shared (the n-th `shared_hbm` allocation of one program is the n-th of the other), SBUF/PSUM/private HBM
+are per core; `sendrecv` and `core_barrier` meet in `nki_sim.lnc.Rendezvous`. Given a single program with
+`lnc=2`, both cores run it. The outputs are core 0's.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +29,12 @@ from nki_compiler.ir.access import Storage as IrStorage
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
 from nki_compiler.source import LineIndex
+from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, shifted_view
 from nki_sim.errors import SimulationError
+from nki_sim.lnc import Rendezvous, run_cores
 from nki_sim.machine import Core, Machine
 from nki_sim.semantics import execute
+from nki_sim.semantics.common import name_of
 from nki_sim.views import Storage, TensorView, make_view
 
 __all__ = ["run", "Execution", "MAX_WHILE_ITERATIONS"]
@@ -34,27 +42,40 @@ __all__ = ["run", "Execution", "MAX_WHILE_ITERATIONS"]
 #: A `while_loop` that has not stopped after this many iterations is reported instead of hanging.
 MAX_WHILE_ITERATIONS = 1_000_000
 _REGISTER_OPS = {Opcode.REGISTER_ALLOC, Opcode.REGISTER_MOVE, Opcode.REGISTER_LOAD, Opcode.REGISTER_STORE}
+_WRITTEN = ("dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx")
 
 
 def run(
-    program: Program,
+    program: Program | Sequence[Program],
     inputs: Mapping[str, np.ndarray] | Sequence[np.ndarray],
     lnc: int = 1,
     seed: int = 0,
     precise: bool | None = None,
 ) -> Any:
-    """Run `program` on `inputs` (by argument name, or positional for the tensor arguments).
+    """Run `program` (or one program per core for LNC2) on `inputs` (by argument name, or positional for
+    the tensor arguments).
 
     Returns the kernel's outputs as NumPy arrays: None, one array, or a tuple for several.
     """
     if lnc not in (1, 2):
         raise ValueError(f"LNC must be 1 or 2, not {lnc}")
-    execution = Execution(program, Machine(program.target, 1, precise, seed))
-    written_back = execution.bind_inputs(_by_name(program, inputs))
-    execution.run_nodes(program.body)
+    programs = [program] * lnc if isinstance(program, Program) else list(program)
+    if len(programs) != lnc:
+        raise ValueError(f"LNC{lnc} needs {lnc} program(s), got {len(programs)}")
+    first = programs[0]
+    machine = Machine(first.target, lnc, precise, seed)
+    rendezvous = Rendezvous(lnc)
+    shared: dict[Any, Storage] = {}
+    executions = [
+        Execution(p, machine, index=i, rendezvous=rendezvous, shared=shared) for i, p in enumerate(programs)
+    ]
+    written_back = executions[0].bind_inputs(_by_name(first, inputs))
+    for other in executions[1:]:
+        other.share_inputs(executions[0])
+    run_cores([functools.partial(e.run_nodes, e.program.body) for e in executions], rendezvous)
     for array, storage in written_back:
         array[...] = storage.as_array()
-    outputs = tuple(execution.output(value) for value in program.outputs)
+    outputs = tuple(executions[0].output(value) for value in first.outputs)
     return None if not outputs else outputs[0] if len(outputs) == 1 else outputs
 
 
@@ -73,13 +94,21 @@ class Execution:
 
     program: Program
     machine: Machine
+    index: int = 0  # the core (= program id) this program runs on
+    rendezvous: Rendezvous | None = None
+    shared: dict[Any, Storage] = field(default_factory=dict)  # shared_hbm allocations of all cores
     storages: dict[int, Storage] = field(default_factory=dict)
     registers: dict[int, int] = field(default_factory=dict)
     _lines: dict[str, LineIndex | None] = field(default_factory=dict)
+    _shared_keys: dict[int, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        outputs = [s for s in self.program.storages if s.buffer == "shared_hbm" and s.kind != "arg"]
+        self._shared_keys = {s.id: (n, s.shape, s.dtype) for n, s in enumerate(outputs)}
 
     @property
     def core(self) -> Core:
-        return self.machine.cores[0]
+        return self.machine.cores[self.index]
 
     # -- inputs and outputs -------------------------------------------------------------------------------
     def bind_inputs(self, inputs: dict[str, Any]) -> list[tuple[np.ndarray, Storage]]:
@@ -100,6 +129,17 @@ class Execution:
                 if array.flags.writeable:
                     copies.append((array, storage))
         return copies
+
+    def share_inputs(self, other: Execution) -> None:
+        """Bind the tensor arguments to the storages `other` made for them (HBM is shared)."""
+        by_name = {
+            name: value.storage.id
+            for name, value in other.program.arguments
+            if isinstance(value, AccessPattern)
+        }
+        for name, value in self.program.arguments:
+            if isinstance(value, AccessPattern) and name in by_name:
+                self.storages[value.storage.id] = other.storages[by_name[name]]
 
     def output(self, value: Any) -> Any:
         if not isinstance(value, AccessPattern):
@@ -147,15 +187,57 @@ class Execution:
                 tensor = self.operand(instruction.operand("tensor"), opcode.value)
                 values = tensor.array if isinstance(tensor, TensorView) else tensor
                 print(instruction.operand("print_prefix", ""), values)
-            elif opcode is Opcode.CORE_BARRIER:
-                pass  # one program runs the whole launch (see the module docstring)
+            elif opcode in (Opcode.CORE_BARRIER, Opcode.SENDRECV):
+                self.run_lnc_op(instruction)
             else:
-                operands = {k: self.operand(v, opcode.value) for k, v in instruction.operands}
-                execute(self.core, opcode.value, **operands)
+                self.run_compute(instruction)
         except SimulationError as error:
             if error.location is None:
                 error.at(self.location(instruction.origin))
             raise
+
+    def run_compute(self, instruction: Instruction) -> None:
+        opcode = instruction.opcode.value
+        skip = name_of(instruction.operand("oob_mode")) == "skip"
+        try:
+            operands = {k: self.operand(v, opcode, skip) for k, v in instruction.operands}
+        except SkipInstruction:
+            return
+        gathered = [(k, v) for k, v in operands.items() if isinstance(v, GatheredView)]
+        restore = self._skipped_rows(operands, gathered)
+        execute(self.core, opcode, **operands)
+        if restore is not None:
+            dst, saved, keep = restore
+            dst.array[keep] = saved[keep]
+        for key, view in gathered:
+            if key in _WRITTEN:
+                view.scatter()
+
+    @staticmethod
+    def _skipped_rows(
+        operands: dict[str, Any], gathered: list[tuple[str, GatheredView]]
+    ) -> tuple[TensorView, np.ndarray, np.ndarray] | None:
+        """With `oob_mode=skip`, rows of a gathered source that were skipped leave `dst` unchanged."""
+        dst = operands.get("dst")
+        for key, view in gathered:
+            if key in _WRITTEN or view.valid.all() or not isinstance(dst, TensorView):
+                continue
+            if dst.shape and dst.shape[0] == view.valid.size:
+                return dst, dst.array.copy(), ~view.valid
+        return None
+
+    def run_lnc_op(self, instruction: Instruction) -> None:
+        opcode = instruction.opcode.value
+        operands = {k: self.operand(v, opcode) for k, v in instruction.operands}
+        require_lnc2 = self.rendezvous is None or self.rendezvous.cores != 2
+        if require_lnc2 or self.machine.generation < 3:
+            raise SimulationError(opcode, f"{opcode} needs an LNC2 launch (kernel[2]) on trn2 or newer",
+                                  "§4.1 LNC2 only")  # fmt: skip
+        assert self.rendezvous is not None
+        if instruction.opcode is Opcode.CORE_BARRIER:
+            self.rendezvous.barrier(self.index, opcode, operands)
+        else:
+            self.rendezvous.sendrecv(self.index, **operands)
 
     def run_register_op(self, instruction: Instruction) -> None:
         opcode, dst, src = instruction.opcode, instruction.operand("dst"), instruction.operand("src")
@@ -177,39 +259,71 @@ class Execution:
             self.registers[dst.id] = int(view.array.reshape(-1)[0])
 
     # -- operands ----------------------------------------------------------------------------------------
-    def operand(self, value: Any, opcode: str) -> Any:
+    def operand(self, value: Any, opcode: str, skip: bool = False) -> Any:
         if isinstance(value, AccessPattern):
-            return self.view(value, opcode)
+            return self.view(value, opcode, skip)
         if isinstance(value, Register):
             return self.register(value, opcode)
         if isinstance(value, tuple):
-            return tuple(self.operand(item, opcode) for item in value)
+            return tuple(self.operand(item, opcode, skip) for item in value)
         if isinstance(value, list):
-            return [self.operand(item, opcode) for item in value]
+            return [self.operand(item, opcode, skip) for item in value]
         return value
 
-    def view(self, pattern: Any, opcode: str) -> TensorView:
+    def view(self, pattern: Any, opcode: str, skip: bool = False) -> TensorView:
         if not isinstance(pattern, AccessPattern):
             raise SimulationError(opcode, f"expected a tensor, got {pattern!r}", "§4 operand kinds")
-        if pattern.indirect:
-            raise SimulationError(
-                opcode,
-                "dynamic access patterns (scalar_offset/vector_offset) are not carried by the IR yet",
-                "§3.9 dynamic access patterns",
-            )
         storage = self.storage(pattern.storage)
         offset, shape, strides = pattern.strided()
         dtype = None if pattern.dtype == pattern.storage.dtype else pattern.dtype
-        return make_view(storage, offset, shape, strides, dtype, opcode)
+        dynamic = pattern.dynamic
+        if dynamic is None:
+            if pattern.indirect:
+                raise SimulationError(
+                    opcode,
+                    "this indirect access pattern (`.indirect`) is not simulated",
+                    "§3.10 tensor indirection",
+                )
+            return make_view(storage, offset, shape, strides, dtype, opcode)
+        if dynamic.kind == "scalar":
+            shift = self.index_value(dynamic.value, opcode) * dynamic.unit
+            return shifted_view(storage, offset, shape, strides, dtype, shift, skip, opcode)
+        rows = self.index_rows(dynamic.value, opcode)
+        return gathered_view(storage, offset, shape, strides, dtype, rows, dynamic.unit, skip, opcode)
+
+    def index_value(self, value: Any, opcode: str) -> int:
+        """A scalar offset: a register, an int or a one-element on-chip tensor."""
+        if not isinstance(value, AccessPattern):
+            return self.register(value, opcode)
+        array = self.view(value, opcode).array
+        if array.size != 1:
+            raise SimulationError(
+                opcode, f"scalar_offset has {array.size} elements, not 1", "§3.9 scalar_offset (1,1)"
+            )
+        return _as_index(array.reshape(-1)[0], opcode)
+
+    def index_rows(self, value: Any, opcode: str) -> np.ndarray:
+        if not isinstance(value, AccessPattern):
+            raise SimulationError(opcode, "vector_offset must be an SBUF tensor", "§3.9 vector_offset (P, 1)")
+        array = self.view(value, opcode).array
+        if array.ndim and array.shape[0] and array.size != array.shape[0]:
+            raise SimulationError(opcode, f"vector_offset {list(array.shape)} has more than one index per partition",
+                                  "§3.9 vector_offset (P, 1)")  # fmt: skip
+        return np.array([_as_index(v, opcode) for v in array.reshape(-1)], dtype=np.int64)
 
     def storage(self, ir: IrStorage) -> Storage:
         storage = self.storages.get(ir.id)
         if storage is None:
             name = ir.name or f"t{ir.id}"
-            if ir.on_chip:
+            key = self._shared_keys.get(ir.id)
+            if key is not None and key in self.shared:
+                storage = self.shared[key]
+            elif ir.on_chip:
                 storage = self.core.allocate(name, ir.shape, ir.dtype, ir.buffer)
             else:
                 storage = self.machine.allocate_hbm(name, ir.shape, ir.dtype, ir.buffer)
+                if key is not None:
+                    storage = self.shared.setdefault(key, storage)  # atomic: both cores may get here
             self.storages[ir.id] = storage
         return storage
 
@@ -248,3 +362,10 @@ class Execution:
             except (OSError, UnicodeDecodeError):
                 self._lines[path] = None
         return self._lines[path]
+
+
+def _as_index(value: Any, opcode: str) -> int:
+    number = float(value)
+    if not np.isfinite(number) or number != int(number):
+        raise SimulationError(opcode, f"dynamic index {value!r} is not an integer", "§3.9 dynamic offsets")
+    return int(number)

@@ -142,3 +142,128 @@ def bad_kernel(a):
     assert a.shape[0] == 64, "needs 64 rows"
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
     return out
+
+
+# -- LNC2 ------------------------------------------------------------------------------------------------
+@nki.jit
+def lnc_split_kernel(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    rows = a.shape[0] // nl.num_programs()
+    first = nl.program_id(0) * rows
+    for i in range(rows // 128):
+        lo = first + i * 128
+        t = nl.ndarray((128, a.shape[1]), dtype=a.dtype, buffer=nl.sbuf)
+        nisa.dma_copy(dst=t, src=a[lo : lo + 128, :])
+        nisa.tensor_scalar(dst=t, data=t, op0=nl.multiply, operand0=2.0)
+        nisa.dma_copy(dst=out[lo : lo + 128, :], src=t)
+    return out
+
+
+@nki.jit
+def lnc_exchange_kernel(a):
+    """Both outputs hold `a` with its two 128-row halves swapped: by `sendrecv`, and through shared HBM
+    after a `core_barrier`."""
+    by_sendrecv = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    by_barrier = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    scratch = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    me = nl.program_id(0)
+    peer = 1 - me
+    mine = nl.ndarray((128, a.shape[1]), dtype=a.dtype, buffer=nl.sbuf)
+    theirs = nl.ndarray((128, a.shape[1]), dtype=a.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=mine, src=a[me * 128 : me * 128 + 128, :])
+    nisa.sendrecv(src=mine, dst=theirs, send_to_rank=peer, recv_from_rank=peer, pipe_id=0)
+    nisa.dma_copy(dst=by_sendrecv[me * 128 : me * 128 + 128, :], src=theirs)
+    nisa.dma_copy(dst=scratch[me * 128 : me * 128 + 128, :], src=mine)
+    nisa.core_barrier(data=scratch, cores=(0, 1))
+    nisa.dma_copy(dst=theirs, src=scratch[peer * 128 : peer * 128 + 128, :])
+    nisa.dma_copy(dst=by_barrier[me * 128 : me * 128 + 128, :], src=theirs)
+    return by_sendrecv, by_barrier
+
+
+@nki.jit
+def lnc_lonely_barrier_kernel(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=a)
+    if nl.program_id(0) == 0:
+        nisa.core_barrier(data=out, cores=(0, 1))
+    nisa.dma_copy(dst=out, src=t)
+    return out
+
+
+# -- dynamic access patterns -------------------------------------------------------------------------
+@nki.jit
+def runtime_sum_kernel(x):
+    """Sum of the 128x64 slices of x, read with a register `scalar_offset` inside a runtime loop."""
+    out = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+    acc = nl.zeros((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+    tile = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+
+    def body(i):
+        nisa.dma_copy(dst=tile, src=x.ap([[64, 128], [1, 64]], offset=0, scalar_offset=i, indirect_dim=0))
+        nisa.tensor_tensor(dst=acc, data1=acc, data2=tile, op=nl.add)
+
+    nl.fori_loop(0, x.shape[0], body)
+    nisa.dma_copy(dst=out, src=acc)
+    return out
+
+
+@nki.jit
+def select_block_kernel(x, index):
+    """x[index[0, 0]] for x (B, 128, 64): a dynamic `select` by a (1, 1) SBUF tensor."""
+    out = nl.ndarray((128, 64), dtype=x.dtype, buffer=nl.shared_hbm)
+    where = nl.ndarray((1, 1), dtype=nl.int32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=where, src=index)
+    tile = nl.ndarray((128, 64), dtype=x.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=tile, src=x.select(0, where))
+    nisa.dma_copy(dst=out, src=tile)
+    return out
+
+
+@nki.jit
+def gather_rows_kernel(table, rows):
+    """table[rows[:, 0]] for table (N, 64) and rows (128, 1) int32, by `vector_offset` and `vector_select`."""
+    by_ap = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.shared_hbm)
+    by_select = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.shared_hbm)
+    index = nl.ndarray((128, 1), dtype=nl.int32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=index, src=rows)
+    tile = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=tile, src=table.ap([[64, 128], [1, 64]], offset=0, vector_offset=index, indirect_dim=0))
+    nisa.dma_copy(dst=by_ap, src=tile)
+    nisa.dma_copy(dst=tile, src=table.vector_select(0, index))
+    nisa.dma_copy(dst=by_select, src=tile)
+    return by_ap, by_select
+
+
+@nki.jit
+def scatter_rows_kernel(table, rows, values):
+    """table[rows[:, 0]] = values, in place, by a `vector_offset` destination."""
+    index = nl.ndarray((128, 1), dtype=nl.int32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=index, src=rows)
+    tile = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=tile, src=values)
+    nisa.dma_copy(dst=table.ap([[64, 128], [1, 64]], offset=0, vector_offset=index, indirect_dim=0), src=tile)
+
+
+@nki.jit
+def gather_skip_kernel(table, rows):
+    """Like gather_rows_kernel, but rows out of range are skipped (they stay 0)."""
+    out = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.shared_hbm)
+    index = nl.ndarray((128, 1), dtype=nl.int32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=index, src=rows)
+    tile = nl.zeros((128, 64), dtype=table.dtype, buffer=nl.sbuf)
+    src = table.ap([[64, 128], [1, 64]], offset=0, vector_offset=index, indirect_dim=0)
+    nisa.dma_copy(dst=tile, src=src, oob_mode=nisa.oob_mode.skip)
+    nisa.dma_copy(dst=out, src=tile)
+    return out
+
+
+@nki.jit
+def gather_error_kernel(table, rows):
+    out = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.shared_hbm)
+    index = nl.ndarray((128, 1), dtype=nl.int32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=index, src=rows)
+    tile = nl.ndarray((128, 64), dtype=table.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=tile, src=table.ap([[64, 128], [1, 64]], offset=0, vector_offset=index, indirect_dim=0))
+    nisa.dma_copy(dst=out, src=tile)
+    return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from nki_compiler.backend.alloc_space import Grid, Sweep, granule, partition_bounds
 from nki_compiler.backend.liveness import LiveRange, live_ranges
 from nki_compiler.backend.model import Buffer, Model
 from nki_compiler.diagnostics.codes import rule
@@ -81,40 +82,59 @@ def _allocate_memory(model: Model, memory: str, buffers: list[Buffer], result: A
     ranges = result.ranges
     pinned = [b for b in buffers if b.pin is not None]
     free = sorted((b for b in buffers if b.pin is None), key=lambda b: (ranges[b.id].start, -reserved_size(b), b.id))
-    active: list[Placement] = []
+    pinned_placements: list[Placement] = []
     for buffer in pinned:
         pin = buffer.pin or (0, 0)
         placement = Placement(buffer.id, pin[0], pin[1], reserved_size(buffer), buffer.partitions)
-        problem = _pin_problem(buffer, placement, limit, active, ranges)
+        problem = _pin_problem(buffer, placement, limit, pinned_placements, ranges)
         if problem:
             result.diagnostics.append(_diagnostic(model, "NKI603", buffer, [], t=buffer.name, detail=problem))
         result.placements[buffer.id] = placement
-        active.append(placement)
+        pinned_placements.append(placement)
+    sweep = _sweep(memory, limit, pinned_placements, free)
+    for placement in pinned_placements:
+        sweep.place(_rect(placement), ranges[placement.buffer], tracked_live=False)
+    placed_live: dict[int, Placement] = {}
     for buffer in free:
         live = ranges[buffer.id]
-        overlapping = [p for p in active if ranges[p.buffer].overlaps(live)]
-        cooling = [p for p in active if ranges[p.buffer].end + COOLING >= live.start]
-        placement = _first_fit(buffer, cooling, limit) or _first_fit(buffer, overlapping, limit)
+        sweep.advance(live.start)
+        pins = [p for p in pinned_placements if ranges[p.buffer].overlaps(live)]
+        placement = _first_fit(buffer, sweep.recent, [], limit) or _first_fit(buffer, sweep.live, pins, limit)
         if placement is None:
+            overlapping = [p for p in placed_live.values() if ranges[p.buffer].end >= live.start] + pins
             result.diagnostics.append(_overflow(model, memory, buffer, overlapping, limit, result))
             continue
         result.placements[buffer.id] = placement
-        active = [p for p in active if ranges[p.buffer].end + COOLING >= live.start]
-        active.append(placement)
+        placed_live[buffer.id] = placement
+        sweep.place(_rect(placement), live)
 
 
-def _first_fit(buffer: Buffer, active: list[Placement], limit: int) -> Placement | None:
+def _sweep(memory: str, limit: int, pinned: list[Placement], free: list[Buffer]) -> Sweep:
+    shapes = [(p.partition, p.partitions) for p in pinned]
+    for parts in {max(1, min(b.partitions, PARTITIONS)) for b in free}:
+        shapes += [(start, parts) for start in partition_starts(parts)]
+    align = PSUM_BANK if memory == "psum" else SBUF_ALIGN
+    step = granule(align, limit, [(p.offset, p.size) for p in pinned])
+    return Sweep(partition_bounds(shapes), step, limit, COOLING)
+
+
+def _rect(placement: Placement) -> tuple[int, int, int, int]:
+    return placement.partition, placement.partitions, placement.offset, placement.size
+
+
+def _first_fit(buffer: Buffer, grid: Grid, pins: list[Placement], limit: int) -> Placement | None:
+    """Lowest offset over the allowed partition starts (the first start wins a tie)."""
     size = reserved_size(buffer)
     parts = max(1, min(buffer.partitions, PARTITIONS))
     best: Placement | None = None
     for start in partition_starts(parts):
-        taken = sorted((p.offset, p.offset + p.size) for p in active if _rows_overlap(p, start, parts))
-        offset = 0
-        for lo, hi in taken:
-            if lo - offset >= size:
-                break
-            offset = max(offset, hi)
-        if offset + size <= limit and (best is None or offset < best.offset):
+        occupied = grid.occupied(start, parts)
+        for pin in pins:
+            if _rows_overlap(pin, start, parts):
+                occupied = occupied.copy()
+                occupied[grid.columns(pin.offset, pin.size)] = True
+        offset = grid.first_fit(occupied, size)
+        if offset is not None and offset + size <= limit and (best is None or offset < best.offset):
             best = Placement(buffer.id, start, offset, size, parts)
     return best
 

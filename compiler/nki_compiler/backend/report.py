@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from nki_compiler.backend import BackendResult
 from nki_compiler.backend.alloc import usage_timeline
 from nki_compiler.backend.schedule import Slice
@@ -55,10 +58,27 @@ def engine_lines(result: BackendResult) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=32)
+def _source_lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ()
+
+
+def source_text(path: str, line: int, width: int = 60) -> str:
+    """The stripped source line (1-based) of an instruction, shortened to `width`; "" when unknown."""
+    lines = _source_lines(path) if path and line > 0 else ()
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _slice_line(s: Slice) -> str:
     repeat = f" x{s.repeat}" if s.repeat != 1 else ""
     where = f"line {s.op.line}" if s.op.line else f"op {s.op.index}"
-    return f"  {where:<10} {s.op.opcode:<16} {s.track:<7} {_us(s.start):>14} .. {_us(s.end)}{repeat}"
+    source = source_text(s.op.path, s.op.line)
+    source = f"  | {source}" if source else ""
+    return f"  {where:<10} {s.op.opcode:<16} {s.track:<7} {_us(s.start):>14} .. {_us(s.end)}{repeat}{source}"
 
 
 def report_text(result: BackendResult, top: int = 10, allocation: bool = True) -> str:

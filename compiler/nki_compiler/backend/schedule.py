@@ -97,14 +97,18 @@ def _list_schedule(ops: list[Op], preds: dict[int, set[int]], cost: dict[int, fl
     events: list[tuple[float, int]] = []
     slices: dict[int, Slice] = {}
     now = start
+    units_of: dict[str, list[str]] = {}
+    for unit, (engine, _) in units.items():
+        units_of.setdefault(engine, []).append(unit)
     while len(slices) < len(ops):
-        for unit, (engine, _) in units.items():
-            if free_at[unit] <= now and ready[engine]:
-                _, index = heapq.heappop(ready[engine])
-                end = now + cost[index]
-                slices[index] = Slice(by_index[index], unit, now, end, repeat)
-                free_at[unit] = end
-                heapq.heappush(events, (end, index))
+        for engine, queue in ready.items():
+            for unit in units_of[engine] if queue else ():
+                if free_at[unit] <= now and queue:
+                    _, index = heapq.heappop(queue)
+                    end = now + cost[index]
+                    slices[index] = Slice(by_index[index], unit, now, end, repeat)
+                    free_at[unit] = end
+                    heapq.heappush(events, (end, index))
         if not events:
             break
         now = events[0][0]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nki_compiler.frontend.parse import parse
-from nki_compiler.frontend.walk import walk
-from nki_compiler.source import SourceFile
+from nki_compiler.frontend.walk import walk_with_parents
+from nki_compiler.source import SourceFile, Span
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -37,6 +38,11 @@ class ModuleInfo:
     imports: dict[str, ImportedName] = field(default_factory=dict)
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     _nodes: list[ast.AST] | None = field(default=None, repr=False, compare=False)
+    _parents: dict[int, ast.AST] | None = field(default=None, repr=False, compare=False)
+    # id(expr) -> (expr, canonical name); holding expr keeps its id from being reused
+    _canonical: dict[int, tuple[ast.expr, str | None]] = field(default_factory=dict, repr=False, compare=False)
+    _spans: dict[int, tuple[ast.AST, Span | None]] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # per-module check caches
 
     @property
     def path(self) -> str:
@@ -46,8 +52,25 @@ class ModuleInfo:
     def nodes(self) -> list[ast.AST]:
         """Every node of the tree in `ast.walk` order, computed once (several passes need it)."""
         if self._nodes is None:
-            self._nodes = walk(self.tree) if self.tree is not None else []
+            self._nodes, self._parents = walk_with_parents(self.tree) if self.tree is not None else ([], {})
         return self._nodes
+
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """id(node) -> parent node for every node of the tree but the module, computed once."""
+        if self._parents is None:
+            self.nodes  # noqa: B018  (computes both)
+        assert self._parents is not None
+        return self._parents
+
+    def span(self, node: ast.AST) -> Span | None:
+        """`source.index.span_of_ast(node)`, memoised per node."""
+        cached = self._spans.get(id(node))
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        span = self.source.index.span_of_ast(node)
+        self._spans[id(node)] = (node, span)
+        return span
 
     @classmethod
     def from_source(cls, source: SourceFile) -> ModuleInfo:
@@ -107,10 +130,14 @@ class ModuleInfo:
         return ".".join([base, *reversed(parts)])
 
     def canonical(self, expr: ast.expr) -> str | None:
-        """`qualify`, with the legacy `neuronxcc.nki` namespace folded onto `nki`."""
+        """`qualify`, with the legacy `neuronxcc.nki` namespace folded onto `nki`. Memoised per node."""
+        cached = self._canonical.get(id(expr))
+        if cached is not None and cached[0] is expr:
+            return cached[1]
         name = self.qualify(expr)
         if name and name.startswith("neuronxcc.nki"):
-            return name[len("neuronxcc.") :]
+            name = name[len("neuronxcc.") :]
+        self._canonical[id(expr)] = (expr, name)
         return name
 
 

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nki_compiler.frontend.modules import Definition, ModuleInfo
-from nki_compiler.frontend.walk import walk
+from nki_compiler.frontend.walk import walk_cached
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.source import Span
 
@@ -32,6 +32,7 @@ KERNEL_ENTRY_POINTS = frozenset(
         "torch_neuronx.xla_impl.ops.nki_jit",
     }
 )
+_WRAPPERS = KERNEL_ENTRY_POINTS | {"nki.simulate"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ def kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
     """Module-level functions that are kernels: decorated, or wrapped by `nki.jit(f)` somewhere."""
     if module.tree is None:
         return []
+    if "kernel_roots" not in module.memo:
+        module.memo["kernel_roots"] = _find_kernel_roots(module)
+    return list(module.memo["kernel_roots"])
+
+
+def _find_kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
+    assert module.tree is not None
     roots: list[FunctionNode] = []
     for node in module.tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
@@ -101,7 +109,7 @@ def kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
             isinstance(call, ast.Call)
             and call.args
             and isinstance(call.args[0], ast.Name)
-            and module.canonical(call.func) in KERNEL_ENTRY_POINTS | {"nki.simulate"}
+            and module.canonical(call.func) in _WRAPPERS
         ):
             wrapped.add(call.args[0].id)
     for name in sorted(wrapped):
@@ -118,7 +126,7 @@ def local_names(node: FunctionNode) -> set[str]:
         names.add(node.args.vararg.arg)
     if node.args.kwarg:
         names.add(node.args.kwarg.arg)
-    for child in walk(node):
+    for child in walk_cached(node):
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
             names.add(child.id)
         elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
@@ -152,7 +160,7 @@ class _ScopeBuilder:
     def _visit(self, function: ScopeFunction) -> None:
         module = function.module
         bound = local_names(function.node)
-        for node in walk(function.node):
+        for node in walk_cached(function.node):
             target: tuple[ModuleInfo, Definition] | None = None
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
                 target = self.workspace.resolve_name(module, node.id)
@@ -164,7 +172,7 @@ class _ScopeBuilder:
                     function.name,
                     target[1].name,
                     module.path,
-                    module.source.index.span_of_ast(node) or Span(0, 0),
+                    module.span(node) or Span(0, 0),
                 )
                 self._reach(target[0], target[1], (*function.chain, link))
 

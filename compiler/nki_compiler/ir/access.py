@@ -74,7 +74,9 @@ class DynamicOffset:
     unit: int  # elements per index step
 
     def text(self) -> str:
-        value = self.value.text() if isinstance(self.value, AccessPattern) else getattr(self.value, "label", None)
+        value = (
+            self.value.text() if isinstance(self.value, AccessPattern) else getattr(self.value, "label", None)
+        )
         value = self.value if value is None else value
         dim = f" dim={self.indirect_dim}" if self.indirect_dim else ""
         return f"{self.kind}_offset={value}*{self.unit}{dim}"

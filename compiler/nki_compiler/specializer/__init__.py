@@ -52,14 +52,18 @@ def specialize(
     facts: dict[str, Any] | None = None,
     target: str = "trn2",
     budgets: Budgets | None = None,
+    program_id: int = 0,
+    num_programs: int = 1,
 ) -> SpecializeResult:
+    """Specialize `kernel_name` for `facts`; LNC2 launches specialize once per `program_id` in
+    `range(num_programs)` (`nl.program_id(0)` / `nl.num_programs()` are then compile-time values)."""
     node = find_kernel(module, kernel_name)
     if node is None or module.tree is None:
         return SpecializeResult(None, [])
     arguments = gather_facts(module, node, facts)
     program = Program(kernel_name, target, module.path)
     builder = Builder(program, budgets or Budgets())
-    interp = Interpreter(workspace, builder, target)
+    interp = Interpreter(workspace, builder, target, program_id=program_id, num_programs=num_programs)
     frame = Frame(module, {}, kernel_name)
     _bind_arguments(interp, frame, node, arguments)
     failed = False

@@ -161,11 +161,11 @@ def _language(call: Call, obj: Any) -> Any:
         buffer = call.get("buffer")
         return obj(buffer) if isinstance(buffer, nl.MemoryRegion) else UNKNOWN
     if name == "program_id":
-        return 0
+        return call.interp.program_id if call.get("axis", 0) == 0 else UNKNOWN
     if name in ("num_programs",):
-        return 1
+        return call.interp.num_programs if call.get("axes", 0) in (0, None) else UNKNOWN
     if name == "program_ndim":
-        return 0
+        return 1 if call.interp.num_programs > 1 else 0
     if name == "no_reorder":
         return ContextManager("no_reorder")
     if name == "fori_loop":

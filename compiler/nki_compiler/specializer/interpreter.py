@@ -118,6 +118,8 @@ class Interpreter:
     builder: Builder
     target: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    program_id: int = 0  # this core's `nl.program_id(0)` (LNC2 specializes once per core)
+    num_programs: int = 1
     iterations: list[tuple[str, Any, int]] = field(default_factory=list)  # (var, value, loop line)
     _globals: dict[tuple[str, str], Any] = field(default_factory=dict)
     _seen: set[tuple[str, str, Span]] = field(default_factory=set)

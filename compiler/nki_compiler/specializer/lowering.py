@@ -152,6 +152,46 @@ def _matmul(call: Call) -> Any:
     return result
 
 
+def _broadcast_to(call: Call) -> Any:
+    """Free dims of size 1 repeat with stride 0; a 1-partition source is copied to every partition with a
+    ones-matmul on the tensor engine (nki-api.md §3.3), in PSUM-bank-sized chunks."""
+    x, shape = call.get("x"), shape_tuple(call.get("shape"))
+    if not isinstance(x, Tensor) or shape is None or len(shape) != x.ndim or not x.on_chip:
+        return UNKNOWN
+    if any(have not in (want, 1) for have, want in zip(x.shape, shape, strict=True)):
+        return UNKNOWN
+    view = x
+    for dim in range(1, x.ndim):
+        if x.shape[dim] != shape[dim]:
+            view = view.broadcast(dim, shape[dim])
+    dtype = call.get("dtype") or x.dtype
+    if shape[0] == x.shape[0] and dtype == x.dtype:
+        return view
+    result = allocate(call, shape, dtype, nl.sbuf, shape_key="x")
+    if not isinstance(result, Tensor):
+        return UNKNOWN
+    if shape[0] == x.shape[0]:
+        call.emit(Opcode.TENSOR_COPY, {"dst": result, "src": view})
+        return result
+    if x.ndim != 2:
+        return UNKNOWN
+    ones = allocate(call, (1, shape[0]), x.dtype, nl.sbuf, shape_key="x")
+    if not isinstance(ones, Tensor):
+        return UNKNOWN
+    call.emit(Opcode.MEMSET, {"dst": ones, "value": 1})
+    chunk = PSUM_BANK_BYTES // 4
+    for start in range(0, shape[1], chunk):
+        width = min(chunk, shape[1] - start)
+        partial = allocate(call, (shape[0], width), nl.float32, nl.psum, shape_key="x")
+        if not isinstance(partial, Tensor):
+            return UNKNOWN
+        moving = view.getitem((slice(None), slice(start, start + width)))
+        call.emit(Opcode.NC_MATMUL, {"dst": partial, "stationary": ones, "moving": moving})
+        target = result.getitem((slice(None), slice(start, start + width)))
+        call.emit(Opcode.TENSOR_COPY, {"dst": target, "src": partial})
+    return result
+
+
 def _device_print(call: Call) -> Any:
     call.emit(Opcode.DEVICE_PRINT, {"print_prefix": call.get("print_prefix"), "tensor": call.get("tensor")})
     return None
@@ -254,5 +294,5 @@ HANDLERS: dict[str, Callable[[Call], Any]] = {
     "ndarray": _ndarray, "zeros": _filled(0), "ones": _filled(1), "full": _filled(None),
     "zeros_like": _like(0), "empty_like": _like(None), "load": _load, "load_transpose2d": _load_transpose2d,
     "store": _store, "copy": _copy, "transpose": _transpose, "matmul": _matmul, "device_print": _device_print,
-    "random_seed": _random_seed, "reciprocal": _reciprocal, "negative": _negative,
+    "random_seed": _random_seed, "reciprocal": _reciprocal, "negative": _negative, "broadcast_to": _broadcast_to,
 }  # fmt: skip

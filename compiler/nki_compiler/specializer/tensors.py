@@ -170,6 +170,12 @@ class Tensor:
             dims = [p for i, p in enumerate(self.dims) if i != d]
             dynamic = ("scalar", index, d, self.dims[d][0]) if _runtime_index(index) else None
             return replace(self._view(self.offset, dims), indirect=True, dynamic=dynamic)
+        count = self.dims[d][1]
+        if not 0 <= index < count:
+            raise ViewError("NKI304", expr=index, d=d, n=count)
+        stride = self.dims[d][0]
+        dims = [p for i, p in enumerate(self.dims) if i != d]
+        return self._view(self.offset + index * stride, dims)
 
     def vector_select(self, dim: Any, vector_offset: Any) -> Any:
         """Per-partition gather over HBM dim 0: row `w` starts at `vector_offset[w]` (nki-api.md §3.8)."""
@@ -179,13 +185,9 @@ class Tensor:
             raise ViewError("NKI311", t=self.name or "tensor")
         stride = self.dims[0][0]
         dims = [(stride, vector_offset.shape[0]), *self.dims[1:]]
-        return replace(self._view(self.offset, dims), indirect=True, dynamic=("vector", vector_offset, 0, stride))
-        count = self.dims[d][1]
-        if not 0 <= index < count:
-            raise ViewError("NKI304", expr=index, d=d, n=count)
-        stride = self.dims[d][0]
-        dims = [p for i, p in enumerate(self.dims) if i != d]
-        return self._view(self.offset + index * stride, dims)
+        return replace(
+            self._view(self.offset, dims), indirect=True, dynamic=("vector", vector_offset, 0, stride)
+        )
 
     def permute(self, dims: Any) -> Tensor:
         order = tuple(dims) if isinstance(dims, (tuple, list)) else None
@@ -303,8 +305,14 @@ class Tensor:
         index = scalar_offset if scalar_offset is not None else vector_offset
         if index is None:
             return Tensor(self.storage, start, tuple(pairs), target_dtype, is_view=True)
-        if not _runtime_index(index) or not isinstance(indirect_dim, int) or not 0 <= indirect_dim < self.ndim:
-            return replace(Tensor(self.storage, start, tuple(pairs), target_dtype, is_view=True), indirect=True)
+        if (
+            not _runtime_index(index)
+            or not isinstance(indirect_dim, int)
+            or not 0 <= indirect_dim < self.ndim
+        ):
+            return replace(
+                Tensor(self.storage, start, tuple(pairs), target_dtype, is_view=True), indirect=True
+            )
         unit = math.prod(self.shape[indirect_dim + 1 :])
         kind = "scalar" if scalar_offset is not None else "vector"
         dynamic = (kind, index, indirect_dim, unit)

@@ -9,6 +9,7 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { IR_SCHEME, PROFILE_SCHEME, VirtualDocuments } from './common/documents';
 import { findKernels, kernelAt } from './common/kernels';
 import { cliCommand, ServerLaunch } from './common/server';
+import { resultError, resultText } from './common/results';
 import { ExtensionSettings } from './common/settings';
 
 export interface KernelCommandHost {
@@ -33,9 +34,9 @@ export async function showIR(host: KernelCommandHost): Promise<void> {
   if (!target) {
     return;
   }
-  const text = await runKernelCommand(host, 'ir', target, {});
-  if (text !== undefined) {
-    await host.documents.show(IR_SCHEME, `${target.kernel}.ir`, target.document.uri, text);
+  const outcome = await runKernelCommand(host, 'ir', target, {});
+  if (outcome !== undefined) {
+    await host.documents.show(IR_SCHEME, `${target.kernel}.ir`, target.document.uri, outcome.text);
   }
 }
 
@@ -44,10 +45,15 @@ export async function runKernel(host: KernelCommandHost): Promise<void> {
   if (!target) {
     return;
   }
-  const text = await runKernelCommand(host, 'run', target, {});
-  if (text !== undefined) {
-    host.log.info(`NKI: Run ${target.kernel}\n${text}`);
-    host.log.show(true);
+  const outcome = await runKernelCommand(host, 'run', target, {});
+  if (outcome === undefined) {
+    return;
+  }
+  host.log.info(`NKI: Run ${target.kernel}\n${outcome.text}`);
+  host.log.show(true);
+  if (outcome.error) {
+    void vscode.window.showWarningMessage(`NKI: ${target.kernel} did not run to the end: ${outcome.error}`);
+  } else {
     void vscode.window.showInformationMessage(`NKI: ${target.kernel} ran in the simulator; the result is in the NKI output.`);
   }
 }
@@ -58,22 +64,33 @@ export async function showProfile(host: KernelCommandHost): Promise<void> {
     return;
   }
   const trace = tracePath(target);
-  const text = await runKernelCommand(host, 'profile', target, { trace });
-  if (text === undefined) {
+  const outcome = await runKernelCommand(host, 'profile', target, { trace });
+  if (outcome === undefined) {
     return;
   }
-  await host.documents.show(PROFILE_SCHEME, `${target.kernel}.profile`, target.document.uri, text);
+  await host.documents.show(PROFILE_SCHEME, `${target.kernel}.profile`, target.document.uri, outcome.text);
   const traceUri = vscode.Uri.file(trace);
-  try {
-    await vscode.workspace.fs.stat(traceUri);
-  } catch {
-    return;   // this back end wrote no trace: the report alone is the result
+  if (!await exists(traceUri)) {   // the server's nki.profile may not write traces: the batch mode does
+    const launch = host.launch();
+    await (launch ? runCli(host, 'profile', launch, target, { trace }).catch(() => '') : undefined);
+    if (!await exists(traceUri)) {
+      return;   // no trace from this back end: the report alone is the result
+    }
   }
   const reveal = 'Reveal';
   const choice = await vscode.window.showInformationMessage(
     `NKI: Perfetto trace saved as ${path.basename(trace)} (open it in ui.perfetto.dev).`, reveal);
   if (choice === reveal) {
     await vscode.commands.executeCommand('revealInExplorer', traceUri);
+  }
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -99,9 +116,15 @@ async function pickKernel(): Promise<KernelTarget | undefined> {
   return name ? { document: editor.document, kernel: name } : undefined;
 }
 
+interface Outcome {
+  text: string;
+  /** The failure the server reported along with its text (e.g. a simulator error). */
+  error?: string;
+}
+
 async function runKernelCommand(
   host: KernelCommandHost, mode: Mode, target: KernelTarget, extra: { trace?: string },
-): Promise<string | undefined> {
+): Promise<Outcome | undefined> {
   const settings = host.settings();
   const client = host.client();
   const offered = client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
@@ -111,36 +134,20 @@ async function runKernelCommand(
         command: SERVER_COMMAND[mode],
         arguments: [{ uri: target.document.uri.toString(), kernel: target.kernel, target: settings.target, ...extra }],
       });
-      return resultText(result);
+      return { text: resultText(result), error: resultError(result) };
     }
     const launch = host.launch();
     if (!launch) {
       void vscode.window.showErrorMessage('NKI: the language server is not available (see NKI: Show Output).');
       return undefined;
     }
-    return await runCli(host, mode, launch, target, extra);
+    return { text: await runCli(host, mode, launch, target, extra) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     host.log.error(`${SERVER_COMMAND[mode]} ${target.kernel}: ${message}`);
     void vscode.window.showErrorMessage(`NKI: ${SERVER_COMMAND[mode]} failed for ${target.kernel}: ${lastLine(message)}`);
     return undefined;
   }
-}
-
-/** The server may answer a string, `{text}`, `{ir}`, `{report}` or `{output}`; anything else is shown as JSON. */
-export function resultText(result: unknown): string {
-  if (typeof result === 'string') {
-    return result;
-  }
-  if (result && typeof result === 'object') {
-    for (const key of ['text', 'ir', 'report', 'output']) {
-      const value = (result as Record<string, unknown>)[key];
-      if (typeof value === 'string') {
-        return value;
-      }
-    }
-  }
-  return JSON.stringify(result, null, 2);
 }
 
 async function runCli(

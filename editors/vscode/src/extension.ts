@@ -54,7 +54,8 @@ class Session {
       vscode.workspace.registerTextDocumentContentProvider(PROFILE_SCHEME, this.documents),
       vscode.commands.registerCommand('nki.restartServer', () => this.restart()),
       vscode.commands.registerCommand('nki.showOutput', () => this.log.show()),
-      vscode.commands.registerCommand('nki.showIR', () => showIR(host)),
+      // not `nki.showIR`: the language client registers the server's own command under that name
+      vscode.commands.registerCommand('nki.showKernelIR', () => showIR(host)),
       vscode.commands.registerCommand('nki.runKernel', () => runKernel(host)),
       vscode.commands.registerCommand('nki.showProfile', () => showProfile(host)),
       vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChange(event)),

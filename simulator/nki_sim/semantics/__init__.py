@@ -5,6 +5,7 @@ from __future__ import annotations
 from nki_sim.semantics import (  # noqa: F401  (importing registers the instructions)
     accumulating,
     elementwise,
+    indexing,
     movement,
     reductions,
     scalar_engine,

@@ -19,6 +19,7 @@ def loops_kernel(x):
 
     def step(cond):
         nisa.tensor_scalar(dst=acc, data=acc, op0=nl.multiply, operand0=0.5)
+        nisa.register_move(dst=cond, src=0)
         return cond
 
     nl.while_loop(flag, step)

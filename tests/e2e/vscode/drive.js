@@ -1,6 +1,7 @@
 // drive.js - drives code-server (real VS Code) in headless Chromium through playwright-core and checks
 // the NKI extension end to end: diagnostics in the Problems panel, hover with a tile shape, a quick fix,
-// NKI: Show IR, the status item. Writes RESULT (JSON: one entry per step) and screenshots into SHOTS.
+// NKI: Show IR / Show Profile / Run Kernel in Simulator, the status item, the server-not-found
+// notification. Writes RESULT (JSON: one entry per step) and screenshots into SHOTS.
 // Run by run.sh, which starts code-server. Env: CS_URL, WS, FILE, SHOTS, RESULT, TIMEOUT_MS, CHROMIUM,
 // XFAIL (comma-separated steps
 // known to fail until a server feature lands: reported, not counted as failures).
@@ -204,6 +205,18 @@ async function hoverText(page, at) {
         throw new Error('no Perfetto trace next to the kernel');
       }
       return { notification, text: text.slice(0, 1000) };
+    });
+
+    await step('run_kernel', async () => {
+      await page.locator('.tab', { hasText: 'scaled_copy.py' }).first().click();
+      await runCommand(page, 'NKI: Run Kernel in Simulator');
+      const toast = page.locator('.notification-toast-container .notification-list-item', { hasText: /ran in the simulator|did not run/ });
+      const notification = (await toast.first().innerText({ timeout: 2 * T })).trim();
+      await shot(page, 'run_kernel.png');
+      if (!/ran in the simulator/.test(notification)) {
+        throw new Error(`the run failed: ${JSON.stringify(notification)}`);
+      }
+      return { notification };
     });
 
     await step('server_not_found', async () => {

@@ -53,7 +53,7 @@ class ModuleContext:
         return self.reporter.options
 
     def span(self, node: ast.AST) -> Span:
-        return self.module.source.index.span_of_ast(node) or Span(0, 0)
+        return self.module.span(node) or Span(0, 0)
 
     def span_at(self, offset: int) -> Span:
         return Span(offset, offset)

@@ -20,6 +20,7 @@ from nki_compiler.frontend.checks.facts import (
     is_builtin,
     is_register,
 )
+from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
 
 THIRD_PARTY = frozenset(
@@ -152,7 +153,7 @@ def _iteration_fix(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
     header_span = Span(ctx.span(target).start, ctx.span(call).end)
     edits = (Edit(header_span, header), Edit(Span(first_span.start, first_span.start), reads))
     roots = {_root(a) for a in call.args}
-    mutated = any(isinstance(n, ast.Name) and n.id in roots for s in loop.body for n in ast.walk(s))
+    mutated = any(isinstance(n, ast.Name) and n.id in roots for s in loop.body for n in walk(s))
     applicability = Applicability.UNSAFE if mutated else Applicability.SAFE
     title = "Iterate over indices" + (
         " (check that the loop does not modify the sequence)" if mutated else ""
@@ -167,7 +168,7 @@ def _root(expr: ast.expr) -> str | None:
 
 
 def _fresh_index(ctx: FunctionContext, loop: ast.For) -> str:
-    used = {n.id for n in ast.walk(ctx.function.node) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk_cached(ctx.function.node) if isinstance(n, ast.Name)}
     used |= set(bindings(ctx.function.node).names)
     for candidate in ("i", "idx", "index", "_i"):
         if candidate not in used:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext
 from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.walk import parents_within, scope_nodes, walk
 
 TENSOR = "tensor"
 DICT = "dict"
@@ -37,7 +38,6 @@ DYNAMIC_RANGE = NL + "dynamic_range"
 NO_REORDER = NL + "no_reorder"
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _UNKNOWN = None
 T = TypeVar("T")
 
@@ -62,14 +62,9 @@ def argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     return None
 
 
-def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+def walk_scope(node: ast.AST) -> list[ast.AST]:
     """Nodes of a function body without descending into nested functions, lambdas or classes."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, _SCOPES):
-            stack.extend(ast.iter_child_nodes(child))
+    return scope_nodes(node)
 
 
 def is_builtin(ctx: ModuleContext, node: ast.expr, name: str, function: FunctionNode | None = None) -> bool:
@@ -136,7 +131,7 @@ def _collect_bindings(function: FunctionNode) -> Bindings:
     for node in walk_scope(function):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            handled |= {id(n) for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            handled |= {id(n) for t in targets for n in walk(t) if isinstance(n, ast.Name)}
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 _bind_target(found, target, node.value)
@@ -177,10 +172,7 @@ class Facts:
         self.module = ctx.module
         self.bodies = runtime_bodies(ctx.module)
         # Handlers run before the traversal reaches a node's children, so keep a complete parent map.
-        self.parents: dict[int, ast.AST] = {}
-        for parent in ast.walk(ctx.function.node):
-            for child in ast.iter_child_nodes(parent):
-                self.parents[id(child)] = parent
+        self.parents = parents_within(ctx.function.node)
 
     def enclosing_functions(self, node: ast.AST) -> list[FunctionNode]:
         """Innermost first: the nested defs around `node`, then the scope function itself."""

@@ -153,14 +153,19 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
 
 @on_module
 def nested_jit(ctx: ModuleContext) -> None:
-    tree = ctx.module.tree
-    assert tree is not None
-    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
-    while stack:
-        node, nested = stack.pop()
-        if nested and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                if is_kernel_decorator(ctx.module, decorator):
-                    ctx.report("NKI217", decorator)
-        inside = nested or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        stack.extend((child, inside) for child in ast.iter_child_nodes(node))
+    parents = ctx.module.parents
+    for node in ctx.module.nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+            if _inside_definition(parents, node):
+                for decorator in node.decorator_list:
+                    if is_kernel_decorator(ctx.module, decorator):
+                        ctx.report("NKI217", decorator)
+
+
+def _inside_definition(parents: dict[int, ast.AST], node: ast.AST) -> bool:
+    current = parents.get(id(node))
+    while current is not None:
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return True
+        current = parents.get(id(current))
+    return False

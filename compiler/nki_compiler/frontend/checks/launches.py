@@ -13,6 +13,7 @@ from nki_compiler.frontend.checks.facts import bindings, call_name, module_cache
 from nki_compiler.frontend.checks.values import INT32_MAX, INT32_MIN, _fold
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KERNEL_ENTRY_POINTS, is_kernel_decorator
+from nki_compiler.frontend.walk import child_nodes
 from nki_compiler.source import Span
 
 _LAUNCH_WRAPPERS = KERNEL_ENTRY_POINTS | {"nki.simulate", "nki.cpu_simulate"}
@@ -113,7 +114,7 @@ def _host_nodes(ctx: ModuleContext) -> list[ast.AST]:
         if id(node) in in_scope:
             continue
         found.append(node)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return found
 
 

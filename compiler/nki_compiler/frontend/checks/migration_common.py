@@ -21,6 +21,7 @@ from nki_compiler.frontend.checks.base import (
     on_module,
 )
 from nki_compiler.frontend.scope import ScopeFunction
+from nki_compiler.frontend.walk import child_nodes, parents_within, walk, walk_cached
 from nki_compiler.source import Span
 
 HOST_CHECKS: dict[type, list[NodeCheck]] = {}
@@ -70,7 +71,7 @@ def _run_host_checks(ctx: FunctionContext) -> None:
         node = stack.pop()
         for check in HOST_CHECKS.get(type(node), ()):
             check(ctx, node)
-        children = list(ast.iter_child_nodes(node))
+        children = child_nodes(node)
         for child in children:
             ctx.parents[id(child)] = node
         stack.extend(reversed(children))
@@ -90,6 +91,13 @@ def called(ctx: ModuleContext, node: ast.AST) -> str | None:
 
 def module_alias(ctx: ModuleContext, module: str) -> str | None:
     """The local name bound to `module` (`nl` for `nki.language`), preferring the 0.6 namespace."""
+    aliases = ctx.module.memo.setdefault("module_alias", {})
+    if module not in aliases:
+        aliases[module] = _find_module_alias(ctx, module)
+    return aliases[module]
+
+
+def _find_module_alias(ctx: ModuleContext, module: str) -> str | None:
     found = None
     for local in ctx.module.imports:
         name = ctx.module.canonical(ast.Name(id=local, ctx=ast.Load()))
@@ -213,7 +221,7 @@ def allocations(ctx: FunctionContext) -> dict[str, Allocation]:
         return cached  # type: ignore[no-any-return]
     stores: dict[str, int] = {}
     found: dict[str, Allocation] = {}
-    for node in ast.walk(ctx.function.node):
+    for node in walk_cached(ctx.function.node):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
         if (
@@ -250,7 +258,7 @@ def names_read_after(ctx: FunctionContext, stmt: ast.stmt) -> set[str]:
     end = ctx.span(stmt).end
     return {
         n.id
-        for n in ast.walk(ctx.function.node)
+        for n in walk_cached(ctx.function.node)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and ctx.span(n).start >= end
     }
 
@@ -259,7 +267,7 @@ def assigned_names(nodes: list[ast.stmt]) -> set[str]:
     return {
         n.id
         for stmt in nodes
-        for n in ast.walk(stmt)
+        for n in walk(stmt)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
 
@@ -268,6 +276,6 @@ def parent_of(ctx: FunctionContext, node: ast.AST) -> ast.AST | None:
     """Parent of any node of the function (the traversal's map only covers nodes visited so far)."""
     parents = getattr(ctx, "_nki5_parents", None)
     if parents is None:
-        parents = {id(c): p for p in ast.walk(ctx.function.node) for c in ast.iter_child_nodes(p)}
+        parents = parents_within(ctx.function.node)
         ctx._nki5_parents = parents  # type: ignore[attr-defined]
     return parents.get(id(node))  # type: ignore[no-any-return]

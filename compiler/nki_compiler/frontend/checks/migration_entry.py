@@ -19,6 +19,7 @@ from nki_compiler.frontend.checks.migration_common import (
     remove_argument,
 )
 from nki_compiler.frontend.scope import kernel_roots
+from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
 
 #: Namespaces that exist under `nki` in 0.6; other `neuronxcc.nki.*` modules have no direct successor.
@@ -103,9 +104,9 @@ def legacy_imports(ctx: ModuleContext) -> None:
 @on_function
 def legacy_namespace_in_kernel(ctx: FunctionContext) -> None:
     """NKI510: one diagnostic per function, at its first use of a `neuronxcc.nki` name."""
-    decorators = {id(n) for d in ctx.function.node.decorator_list for n in ast.walk(d)}
+    decorators = {id(n) for d in ctx.function.node.decorator_list for n in walk(d)}
     first: ast.Name | None = None
-    for node in ast.walk(ctx.function.node):
+    for node in walk_cached(ctx.function.node):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in decorators:
             imported = ctx.module.imports.get(node.id)
             if imported is None or imported.node is None or not _is_legacy_import(imported.node):
@@ -144,12 +145,12 @@ def entry_points(ctx: ModuleContext) -> None:
         return
     decorators = {
         id(d.func if isinstance(d, ast.Call) else d): d
-        for node in ast.walk(ctx.module.tree)
+        for node in ctx.module.nodes
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         for d in node.decorator_list
     }
-    parents = {id(c): p for p in ast.walk(ctx.module.tree) for c in ast.iter_child_nodes(p)}
-    for node in ast.walk(ctx.module.tree):
+    parents = ctx.module.parents
+    for node in ctx.module.nodes:
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
             if isinstance(parents.get(id(node)), ast.Attribute):
                 continue  # only the outermost name of a dotted chain
@@ -253,7 +254,7 @@ def kernel_signatures_and_launches(ctx: ModuleContext) -> None:
             if isinstance(default, ast.List):
                 ctx.report("NKI533", default, fixes=(_tuple_fix(ctx, default),))
     names = {r.name for r in roots}
-    for node in ast.walk(ctx.module.tree):
+    for node in ctx.module.nodes:
         if isinstance(node, ast.Call) and _launched_kernel(node.func) in names:
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(value, ast.List):
@@ -295,7 +296,7 @@ def kernel_outputs(ctx: FunctionContext) -> None:
     if ctx.function.kind != "kernel":
         return
     known = allocations(ctx)
-    for node in ast.walk(ctx.function.node):
+    for node in walk_cached(ctx.function.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]

@@ -23,6 +23,7 @@ from nki_compiler.frontend.checks.migration_common import (
     parent_of,
     remove_argument,
 )
+from nki_compiler.frontend.walk import walk, walk_cached
 
 SIMPLE = (ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call)
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
@@ -43,7 +44,7 @@ def index_vars(ctx: FunctionContext) -> dict[str, IndexVar]:
         return cached  # type: ignore[no-any-return]
     stores: dict[str, int] = {}
     found: dict[str, IndexVar] = {}
-    for node in ast.walk(ctx.function.node):
+    for node in walk_cached(ctx.function.node):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -108,7 +109,7 @@ def _affine(node: ast.AST, variables: dict[str, IndexVar]) -> tuple[str, ast.exp
 
 
 def _mentions(node: ast.AST, variables: dict[str, IndexVar]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in variables for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in variables for n in walk(node))
 
 
 def _text(ctx: FunctionContext, node: ast.expr) -> str:
@@ -165,7 +166,7 @@ def _ordered(subscript: ast.Subscript, variables: dict[str, IndexVar]) -> bool:
 
 def _loads(ctx: FunctionContext, root: ast.AST, names: set[str]) -> list[ast.Name]:
     return [
-        n for n in ast.walk(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
+        n for n in walk_cached(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
     ]
 
 

@@ -9,6 +9,7 @@ order (NKI522, NKI524, NKI557), enum and buffer spellings (NKI528, NKI529, NKI53
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import math
 
@@ -43,6 +44,7 @@ INT_DTYPES = frozenset(f"nki.language.{t}" for t in ("int8", "int16", "int32", "
 FP32_MIN = -3.4028235e38
 
 
+@functools.cache
 def _isa_signature(name: str) -> inspect.Signature | None:
     """The 0.6 signature of `nki.isa.<op>` from our own `nki` package (never user code)."""
     import nki.isa

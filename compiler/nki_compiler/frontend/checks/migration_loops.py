@@ -21,6 +21,7 @@ from nki_compiler.frontend.checks.migration_common import (
     module_alias,
     names_read_after,
 )
+from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
 
 RANGE_ALIASES = {
@@ -99,7 +100,7 @@ def _fori_fix(ctx: FunctionContext, loop: ast.For) -> tuple[Fix, ...]:
 
 def _register_names(ctx: FunctionContext) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ctx.function.node):
+    for node in walk_cached(ctx.function.node):
         if isinstance(node, ast.Assign) and called(ctx, node.value) in REGISTER_SOURCES:
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names
@@ -130,7 +131,7 @@ def _movable_body(ctx: FunctionContext, loop: ast.For | ast.While) -> bool:
     if loop.orelse or not alone_on_lines(ctx, loop):
         return False
     for stmt in loop.body:
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.Global, ast.Nonlocal)):
                 return False
     target = {loop.target.id} if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) else set()
@@ -140,9 +141,9 @@ def _movable_body(ctx: FunctionContext, loop: ast.For | ast.While) -> bool:
 
 def _body_function(ctx: FunctionContext, loop: ast.For | ast.While, param: str, tail: str) -> tuple[str, str]:
     """`def _body_<param>(<param>):` over the loop's own body lines (already at the right indentation)."""
-    taken = {n.id for n in ast.walk(ctx.function.node) if isinstance(n, ast.Name)}
+    taken = {n.id for n in walk_cached(ctx.function.node) if isinstance(n, ast.Name)}
     taken |= {
-        n.name for n in ast.walk(ctx.function.node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        n.name for n in walk_cached(ctx.function.node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
     name, suffix = f"_body_{param}", 1
     while name in taken:

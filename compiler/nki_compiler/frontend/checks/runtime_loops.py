@@ -32,6 +32,7 @@ from nki_compiler.frontend.checks.facts import (
     walk_scope,
 )
 from nki_compiler.frontend.checks.functions import header_span
+from nki_compiler.frontend.walk import walk
 
 _REGISTER_WRITERS = frozenset({"nki.isa.register_move", "nki.isa.register_load"})
 
@@ -264,6 +265,14 @@ def tensor_after_loop(ctx: FunctionContext, node: ast.AST) -> None:
 
 def _runtime_body_defs(ctx: FunctionContext, function: ast.AST) -> list[tuple[int, ast.FunctionDef]]:
     """(end offset of the loop call, body def) for each runtime loop over a nested def of `function`."""
+    cache = ctx.__dict__.setdefault("_runtime_body_defs", {})
+    cached = cache.get(id(function))
+    if cached is None:
+        cached = cache[id(function)] = _find_runtime_body_defs(ctx, function)
+    return cached
+
+
+def _find_runtime_body_defs(ctx: FunctionContext, function: ast.AST) -> list[tuple[int, ast.FunctionDef]]:
     nested = {n.name: n for n in walk_scope(function) if isinstance(n, ast.FunctionDef)}
     found = []
     for node in walk_scope(function):
@@ -318,7 +327,7 @@ def _bound_outside_body(ctx: FunctionContext, node: ast.AST, name: ast.Name) -> 
                 isinstance(node, ast.AugAssign) and name.id not in params and all(v is None for v in values)
             )
         if isinstance(ancestor, (ast.For, ast.While)) and runtime_loop_kind(ctx, ancestor) is not None:
-            stored = (n for s in ancestor.body for n in ast.walk(s) if isinstance(n, ast.Name))
+            stored = (n for s in ancestor.body for n in walk(s) if isinstance(n, ast.Name))
             inside = {n.id for n in stored if isinstance(n.ctx, ast.Store)}
             return _bound_before(ctx, ancestor, name.id) or name.id not in inside
     return False
@@ -360,7 +369,7 @@ def loop_under_program_id(ctx: FunctionContext, node: ast.AST) -> None:
 
 
 def _depends_on_program_id(ctx: FunctionContext, test: ast.expr) -> bool:
-    for node in ast.walk(test):
+    for node in walk(test):
         if call_name(ctx.module, node) == "nki.language.program_id":
             return True
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -368,7 +377,7 @@ def _depends_on_program_id(ctx: FunctionContext, test: ast.expr) -> bool:
             values = bindings(function).names.get(node.id, [])
             if values and any(
                 isinstance(v, ast.AST)
-                and any(call_name(ctx.module, n) == "nki.language.program_id" for n in ast.walk(v))
+                and any(call_name(ctx.module, n) == "nki.language.program_id" for n in walk(v))
                 for v in values
             ):
                 return True

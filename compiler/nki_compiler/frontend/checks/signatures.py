@@ -51,14 +51,12 @@ def report_signature_problems(ctx: FunctionContext) -> None:
     """Report after the traversal, leaving calls that an API-contract or migration rule (NKI4xx/NKI5xx)
     already explains (e.g. a Beta-1 call without `dst=`) to that more precise diagnostic."""
     pending = ctx.__dict__.pop("_pending_signature_reports", [])
+    if not pending:
+        return
+    path = ctx.module.path
+    explained = [d.span for d in ctx.reporter.diagnostics if d.code[3] in "45" and d.path == path]
     for span, node, callee, problems in pending:
-        if any(
-            d.path == ctx.module.path
-            and d.code[3] in "45"
-            and span.start <= d.span.start
-            and d.span.end <= span.end
-            for d in ctx.reporter.diagnostics
-        ):
+        if any(span.start <= s.start and s.end <= span.end for s in explained):
             continue
         for problem in problems:
             if problem.code == "NKI113":

@@ -24,6 +24,7 @@ from nki_compiler.frontend.checks.facts import (
     walk_scope,
 )
 from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.walk import child_nodes, walk
 from nki_compiler.source import Span
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -64,7 +65,7 @@ def _split_fix(ctx: FunctionContext, node: ast.Assign, name: ast.Name) -> tuple[
         return ()
     others = [t for t in node.targets if t is not name]
     lines = [f"{name.id} = {ctx.text(node.value)}"] + [f"{ctx.text(t)} = {name.id}" for t in others]
-    mentions = any(isinstance(n, ast.Name) and n.id == name.id for t in others for n in ast.walk(t))
+    mentions = any(isinstance(n, ast.Name) and n.id == name.id for t in others for n in walk(t))
     safe = node.targets[0] is name and not mentions
     title = "Split into separate assignments" + ("" if safe else " (check the order of the targets)")
     applicability = Applicability.SAFE if safe else Applicability.UNSAFE
@@ -243,7 +244,7 @@ def _find_mutated_globals(module: ModuleInfo) -> frozenset[str]:
     if not candidates or module.tree is None:
         return frozenset()
     mutated: set[str] = set()
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         target = None
         if (
             isinstance(node, ast.Call)
@@ -362,5 +363,5 @@ def _can_leave(body: list[ast.stmt]) -> bool:
         ):
             stack.extend(getattr(node, "orelse", []))
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return False
