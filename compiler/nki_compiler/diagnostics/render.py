@@ -5,6 +5,7 @@ Lines and columns in every output format are 1-based; columns count characters (
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from nki_compiler.diagnostics.model import Diagnostic, Edit
@@ -24,7 +25,7 @@ def text(diagnostic: Diagnostic, index: LineIndex, display_path: str, show_fixes
     out = [header, *_snippet(index, diagnostic.span)]
     for note in diagnostic.notes:
         out.append(
-            f"  note: {note.message} ({note.path}:{_note_line(note.path, note.span, index, display_path)})"
+            f"  note: {note.message} ({_relative(note.path)}:{_note_line(note.path, note.span, index, display_path)})"
         )
     for fix in diagnostic.fixes if show_fixes else ():
         out.append(f"  fix ({fix.applicability.value}): {fix.title}")
@@ -32,6 +33,14 @@ def text(diagnostic: Diagnostic, index: LineIndex, display_path: str, show_fixes
             l1, c1, _, _ = location(index, edit.span)
             out.append(f"    at {l1}:{c1}: replace with {edit.new_text!r}")
     return "\n".join(out)
+
+
+def _relative(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def _note_line(path: str, span: Span, index: LineIndex, display_path: str) -> str:
