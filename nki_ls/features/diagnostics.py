@@ -15,6 +15,7 @@ from pathlib import Path
 from nki_compiler.check import CheckConfig, analyze
 from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.walk import clear_caches
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.source import LineIndex
 from nki_compiler.version import __version__
@@ -160,6 +161,9 @@ class Documents:
             log.exception("nki-ls %s: analysis of %s failed", __version__, path)
             diagnostics = ()
         inputs = imports.union(*(self.imports.get(m.path, frozenset()) | {m.path} for m in importers))
+        for analysed in [module, *importers]:
+            analysed.release_caches()
+        clear_caches()
         elapsed = time.perf_counter() - started
         return Analysis(path, version, self.generation, module.source.index, diagnostics, inputs, elapsed)
 

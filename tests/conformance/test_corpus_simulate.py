@@ -49,7 +49,12 @@ def _importable(node: ast.stmt) -> bool:
 
 
 def _constant_assignment(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+    """`NAME = constant` only: a subscript target such as `os.environ[...] = "trn1"` is host configuration."""
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and all(isinstance(t, ast.Name) for t in node.targets)
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.helpers.lsp import wait_for_diagnostics
+
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nki_ls"])
 HEADER = "import nki\nimport nki.isa as nisa\nimport nki.language as nl\n\n\n"
 KERNEL = HEADER + (
@@ -51,9 +53,7 @@ def _open(client: LanguageClient, path: Path, text: str) -> str:
 
 
 async def _wait_for_code(client: LanguageClient, uri: str, code: str) -> list[types.Diagnostic]:
-    while code not in [d.code for d in client.diagnostics.get(uri, [])]:
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    return list(client.diagnostics[uri])
+    return await wait_for_diagnostics(client, uri, lambda found: code in [d.code for d in found])
 
 
 async def _command(client: LanguageClient, command: str, *arguments: object) -> dict:

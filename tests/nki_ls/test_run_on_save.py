@@ -14,6 +14,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from nki_ls.features.diagnostics import Documents, normalize
 from nki_ls.features.run_on_save import WorkerRun, worker_request
+from tests.helpers.lsp import wait_for_diagnostics
 
 HEADER = "import nki\nimport nki.isa as nisa\nimport nki.language as nl\n\n\n"
 COPY = """# nki: args a=float32[128,512]
@@ -200,10 +201,8 @@ def _open(client: LanguageClient, path: Path, text: str) -> str:
     return path.as_uri()
 
 
-async def _wait_until(client: LanguageClient, uri: str, predicate) -> list[types.Diagnostic]:
-    while not predicate([d.code for d in client.diagnostics.get(uri, [])]):
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    return list(client.diagnostics[uri])
+async def _wait_until(client: LanguageClient, uri: str, predicate) -> list[types.Diagnostic]:  # noqa: ANN001
+    return await wait_for_diagnostics(client, uri, lambda found: predicate([d.code for d in found]))
 
 
 def _running(client: LanguageClient) -> list[types.ProgressToken]:

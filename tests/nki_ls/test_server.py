@@ -10,6 +10,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.helpers.lsp import wait_for_diagnostics
+
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nki_ls"])
 # VS Code 1.65's recorded capabilities have no pull diagnostics (the server pushes); Neovim 0.11's do.
 
@@ -63,9 +65,7 @@ def _open(client: LanguageClient, path: Path, text: str, version: int = 1) -> st
 
 
 async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
-    while uri not in client.diagnostics:
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    return list(client.diagnostics[uri])
+    return await wait_for_diagnostics(client, uri)
 
 
 @pytest.mark.asyncio

@@ -59,9 +59,16 @@ class ModuleInfo:
     def parents(self) -> dict[int, ast.AST]:
         """id(node) -> parent node for every node of the tree but the module, computed once."""
         if self._parents is None:
-            self.nodes  # noqa: B018  (computes both)
-        assert self._parents is not None
+            self._nodes, self._parents = walk_with_parents(self.tree) if self.tree is not None else ([], {})
         return self._parents
+
+    def release_caches(self) -> None:
+        """Drop what the checks memoised (recomputed on demand): long-lived modules stay small."""
+        self._nodes = None
+        self._parents = None
+        self._spans = {}
+        self._canonical = {}
+        self.memo = {}
 
     def span(self, node: ast.AST) -> Span | None:
         """`source.index.span_of_ast(node)`, memoised per node."""
@@ -69,7 +76,8 @@ class ModuleInfo:
         if cached is not None and cached[0] is node:
             return cached[1]
         span = self.source.index.span_of_ast(node)
-        self._spans[id(node)] = (node, span)
+        if span is not None:
+            self._spans[id(node)] = (node, span)
         return span
 
     @classmethod
@@ -137,7 +145,8 @@ class ModuleInfo:
         name = self.qualify(expr)
         if name and name.startswith("neuronxcc.nki"):
             name = name[len("neuronxcc.") :]
-        self._canonical[id(expr)] = (expr, name)
+        if hasattr(expr, "lineno"):  # a node of the tree; synthesized lookups are not kept
+            self._canonical[id(expr)] = (expr, name)
         return name
 
 

@@ -57,7 +57,7 @@ def walk_with_parents(root: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_CACHE_LIMIT = 8192
+_CACHE_LIMIT = 2048
 _SCOPE_CACHE: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
 _WALK_CACHE: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
 
@@ -110,3 +110,18 @@ def parents_within(root: ast.AST) -> dict[int, ast.AST]:
         _PARENTS_CACHE.clear()
     _PARENTS_CACHE[id(root)] = (root, parents)
     return parents
+
+
+_REGISTERED: list[dict] = [_SCOPE_CACHE, _WALK_CACHE, _PARENTS_CACHE]
+
+
+def register_cache(cache: dict) -> dict:
+    """Have `clear_caches` empty `cache` too (a per-node memo elsewhere in the front end)."""
+    _REGISTERED.append(cache)
+    return cache
+
+
+def clear_caches() -> None:
+    """Forget every memoised traversal and per-node memo (they keep their trees alive until then)."""
+    for cache in _REGISTERED:
+        cache.clear()

@@ -13,7 +13,9 @@ import nki.isa as nisa
 import nki.language as nl
 from nki_compiler.ir.access import DTYPE_BYTES
 from nki_compiler.ir.opcodes import BY_NAME, Opcode
+from nki_compiler.specializer.binding import bind_arguments
 from nki_compiler.specializer.contracts import check_instruction
+from nki_compiler.specializer.generations import check_language_operator
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.runtime_loops import fori_loop, while_loop
 from nki_compiler.specializer.tensors import Tensor
@@ -85,16 +87,16 @@ def call_api(
     module, _, name = qualname.rpartition(".")
     try:
         signature = _signature(obj)
-        bound = signature.bind(*args, **kwargs)
+        bound = bind_arguments(obj, signature, args, kwargs)
         arg_nodes = [a for a in node.args]
-        nodes = signature.bind_partial(
-            *arg_nodes[: len(args)], **{k.arg: k.value for k in node.keywords if k.arg}
+        nodes = bind_arguments(
+            obj, signature, arg_nodes[: len(args)], {k.arg: k.value for k in node.keywords if k.arg}, partial=True
         )
     except (TypeError, ValueError):
         if module == "nki.isa" and not args and "dst" not in kwargs and _has_dst(obj):
             interp.report("NKI401", frame, node, op=name)
         return UNKNOWN  # arity and keyword errors are the front end's (NKI113/NKI114)
-    call = Call(interp, frame, name, dict(bound.arguments), dict(nodes.arguments), node)
+    call = Call(interp, frame, name, bound, nodes, node)
     if module == "nki.isa":
         return _isa(call)
     if module == "nki.language":
@@ -178,6 +180,7 @@ def _language(call: Call, obj: Any) -> Any:
     if handler is not None:
         return handler(call)
     if name in _BINARY:
+        check_language_operator(call.interp, call.frame, name, call.node)
         return lowering.binary(call, obj)
     if name in _UNARY:
         return lowering.unary(call, obj)

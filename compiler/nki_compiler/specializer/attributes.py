@@ -11,6 +11,7 @@ from nki_compiler.specializer.interpreter import (
     _LIST_METHODS,
     _STR_METHODS,
     _TUPLE_METHODS,
+    PAR_DIM,
     Frame,
     Interpreter,
     Namespace,
@@ -21,6 +22,7 @@ from nki_compiler.specializer.tensors import TENSOR_ATTRIBUTES, TENSOR_METHODS, 
 from nki_compiler.specializer.values import (
     UNKNOWN,
     BoundMethod,
+    Builtin,
     ClassValue,
     EnumMember,
     Instance,
@@ -57,6 +59,8 @@ def get_attribute(interp: Interpreter, frame: Frame, value: Any, attr: str) -> A
         return PyMethod(value, attr)
     if type(value) is str and attr in _STR_METHODS:
         return PyMethod(value, attr)
+    if attr == "par_dim" and getattr(value, "__name__", "") == "nki.language":
+        return Builtin(PAR_DIM)
     if _is_our_object(value) and not attr.startswith("_"):
         return getattr(value, attr, UNKNOWN)
     return UNKNOWN

@@ -9,7 +9,7 @@ from typing import Any
 from nki_compiler.specializer.builtins import BUILTIN_TYPES, BUILTINS, MATH_FUNCTIONS
 from nki_compiler.specializer.classes import instantiate
 from nki_compiler.specializer.emit import BudgetExceeded
-from nki_compiler.specializer.interpreter import Frame, Interpreter, PyMethod, TensorMethod, _Return
+from nki_compiler.specializer.interpreter import PAR_DIM, Frame, Interpreter, PyMethod, TensorMethod, _Return
 from nki_compiler.specializer.tensors import Tensor
 from nki_compiler.specializer.values import (
     UNKNOWN,
@@ -17,7 +17,9 @@ from nki_compiler.specializer.values import (
     Builtin,
     ClassValue,
     Function,
+    Instance,
     InstructionHandle,
+    ParDim,
     is_unknown,
 )  # fmt: skip
 
@@ -40,6 +42,8 @@ def apply(
         return call_function(interp, frame, callee.function, [callee.receiver, *args], kwargs, node)
     if isinstance(callee, ClassValue):
         return instantiate(interp, frame, callee, args, kwargs, node)
+    if isinstance(callee, Instance) and "__call__" in callee.cls.methods:
+        return call_function(interp, frame, callee.cls.methods["__call__"], [callee, *args], kwargs, node)
     if isinstance(callee, Builtin):
         return _builtin(interp, frame, callee.name, args, kwargs, node)
     if isinstance(callee, TensorMethod):
@@ -100,6 +104,8 @@ def call_function(
 def _builtin(
     interp: Interpreter, frame: Frame, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
 ) -> Any:
+    if name == PAR_DIM:
+        return ParDim(args[0]) if len(args) == 1 and not kwargs else UNKNOWN
     if name == "print":
         interp.builder.program.prints.append(" ".join(a if isinstance(a, str) else repr(a) for a in args))
         return None
@@ -135,6 +141,11 @@ def _tensor_method(
         return tensor.is_contiguous()
     if name == "is_indirect":
         return tensor.indirect
+    if name == "indirect":  # v4 tensor indirection: gated here; its gathers are not modelled (Unknown)
+        from nki_compiler.specializer.generations import check_tensor_indirect
+
+        check_tensor_indirect(interp, frame, node)
+        return UNKNOWN
     if any(is_unknown(a) for a in args) or any(is_unknown(v) for v in kwargs.values()):
         return UNKNOWN
     if name == "ap" and tensor.is_view:

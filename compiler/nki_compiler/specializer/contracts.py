@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from nki_compiler.specializer.generations import check_generation
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.tensors import Tensor
 
@@ -146,14 +147,6 @@ class ContractChecker:
         if operands and not any(t.indirect for t in operands):
             self.report("NKI415", "oob_mode")
 
-    def tensor_copy(self) -> None:
-        if self.interp.target == "trn1" and _enum_name(self.values.get("engine")) == "scalar":
-            self.report(
-                "NKI416",
-                "engine",
-                reason="the Scalar engine cannot run `tensor_copy` on trn1 (NeuronCore-v2)",
-            )
-
 
 CHECKS: dict[str, Callable[[ContractChecker], None]] = {
     "nc_matmul": ContractChecker.nc_matmul,
@@ -162,7 +155,6 @@ CHECKS: dict[str, Callable[[ContractChecker], None]] = {
     "activation": ContractChecker.activation,
     "dma_copy": ContractChecker.dma_copy,
     "dma_compute": ContractChecker.dma_compute,
-    "tensor_copy": ContractChecker.tensor_copy,
 }
 
 
@@ -171,6 +163,7 @@ def check_instruction(
 ) -> None:
     checker = ContractChecker(interp, frame, call, values, nodes)
     checker.uninitialized_reads()
+    check_generation(interp, frame, name, call, values, nodes)
     specific = CHECKS.get(name)
     if specific is not None:
         specific(checker)

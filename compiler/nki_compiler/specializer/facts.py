@@ -1,8 +1,9 @@
 """Kernel argument facts (design.md §3): where shapes, dtypes and constants of kernel arguments come from.
 
 Sources, first match wins per argument: explicit facts given by the caller, the `# nki: args ...` pragma
-above the kernel, `[tool.nki-ls.kernels."rel/path.py::kernel"]` in the workspace pyproject.toml, and
-`nt.tensor[...]` parameter annotations. Values are parsed with `ast.literal_eval` (never executed).
+above the kernel, `[tool.nki-ls.kernels."rel/path.py::kernel"]` in the workspace pyproject.toml, static
+call sites in the same file (`specializer.callsites`), and `nt.tensor[...]` parameter annotations.
+Values are parsed with `ast.literal_eval` (never executed).
 """
 
 from __future__ import annotations
@@ -180,10 +181,13 @@ def gather_facts(
     module: ModuleInfo, node: ast.FunctionDef | ast.AsyncFunctionDef, explicit: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Facts for the kernel's parameters, first source wins per parameter."""
+    from nki_compiler.specializer.callsites import callsite_facts
+
     sources = [
         explicit or {},
         pragma_facts(module, node),
         pyproject_facts(module, node.name),
+        callsite_facts(module, node),
         annotation_facts(module, node),
     ]
     merged: dict[str, Any] = {}

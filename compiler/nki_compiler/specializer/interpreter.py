@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nki_compiler.diagnostics.codes import rule
-from nki_compiler.diagnostics.model import Diagnostic, Note
+from nki_compiler.diagnostics.model import Diagnostic, Fix, Note
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.ir.program import Origin
@@ -86,6 +86,7 @@ class PyMethod:
     name: str
 
 
+PAR_DIM = "nki.language.par_dim"  # removed from 0.6 (NKI547/NKI302) but still understood in shapes
 _LIST_METHODS = {"append", "extend", "index", "remove", "reverse", "pop", "insert", "count", "copy", "clear"}
 _DICT_METHODS = {"keys", "items", "values", "pop", "setdefault", "get", "clear", "copy", "update"}
 _STR_METHODS = {"join", "upper", "lower", "startswith", "endswith", "replace", "split", "strip", "format"}
@@ -127,13 +128,19 @@ class Interpreter:
 
     # -- diagnostics ---------------------------------------------------------------------------------
     def span(self, frame: Frame, node: ast.AST) -> Span:
-        return frame.module.source.index.span_of_ast(node) or Span(0, 0)
+        return frame.module.span(node) or Span(0, 0)  # memoised per node: emission is hot
 
     def origin(self, frame: Frame, node: ast.AST) -> Origin:
         return Origin(frame.module.path, self.span(frame, node), frame.chain)
 
     def report(
-        self, code: str, frame: Frame, node: ast.AST, message: str | None = None, **params: Any
+        self,
+        code: str,
+        frame: Frame,
+        node: ast.AST,
+        message: str | None = None,
+        fixes: tuple[Fix, ...] = (),
+        **params: Any,
     ) -> None:
         r = rule(code)
         if r.severity is None or r.opt_in:
@@ -150,7 +157,7 @@ class Interpreter:
         notes = tuple(
             Note(f"inlined from this call of `{name}`", path, call) for name, path, call in frame.chain
         )
-        self.diagnostics.append(Diagnostic(code, r.severity, text, frame.module.path, span, notes))
+        self.diagnostics.append(Diagnostic(code, r.severity, text, frame.module.path, span, notes, fixes))
 
     # -- names ---------------------------------------------------------------------------------------
     def lookup(self, frame: Frame, name: str) -> Any:
@@ -186,6 +193,8 @@ class Interpreter:
 
     def _resolve_import(self, module: ModuleInfo, name: str) -> Any:
         qualified = module.canonical(ast.Name(name, ast.Load())) or ""
+        if qualified == PAR_DIM:
+            return Builtin(PAR_DIM)
         if qualified == "nki" or qualified.startswith("nki."):
             return _our_object(qualified)
         if qualified == "math":
@@ -199,6 +208,10 @@ class Interpreter:
         if found is not None:
             target_module, definition = found
             return self.global_value(target_module, definition.name)
+        if imported.attr is not None:  # `from helpers import TILE`: a module-level constant
+            source = self.workspace.resolve_module(module, imported.module, imported.level)
+            if source is not None and source is not module and imported.attr in source.assignments:
+                return self.global_value(source, imported.attr)
         target = self.workspace.resolve_module(
             module, ".".join(p for p in (imported.module, imported.attr) if p), imported.level
         )
@@ -226,7 +239,10 @@ class Interpreter:
         return method(frame, node)
 
     def _eval_Constant(self, frame: Frame, node: ast.Constant) -> Any:
-        return node.value if isinstance(node.value, (int, float, str, bool, type(None))) else UNKNOWN
+        value = node.value
+        return (
+            value if isinstance(value, (int, float, str, bool, type(None))) or value is Ellipsis else UNKNOWN
+        )
 
     def _eval_Name(self, frame: Frame, node: ast.Name) -> Any:
         return self.lookup(frame, node.id)
@@ -290,6 +306,10 @@ class Interpreter:
             test = truth(value)
             return UNKNOWN if test is UNKNOWN else not test
         if not isinstance(value, (int, float)):
+            if isinstance(value, Tensor):
+                from nki_compiler.specializer.python_ops import unary_on_tensor
+
+                unary_on_tensor(self, frame, node)
             return UNKNOWN
         ops: dict[type, Any] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
         try:
@@ -299,12 +319,23 @@ class Interpreter:
 
     def _eval_BinOp(self, frame: Frame, node: ast.BinOp) -> Any:
         left, right = self.eval(frame, node.left), self.eval(frame, node.right)
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            from nki_compiler.specializer.python_ops import binary_on_tensor
+
+            binary_on_tensor(self, frame, node, right)
+            return UNKNOWN
         return binary(type(node.op), left, right)
 
     def _eval_Compare(self, frame: Frame, node: ast.Compare) -> Any:
         left = self.eval(frame, node.left)
         for op, right_node in zip(node.ops, node.comparators, strict=False):
             right = self.eval(frame, right_node)
+            if isinstance(left, Tensor) or isinstance(right, Tensor):
+                from nki_compiler.specializer.python_ops import compare_on_tensor, is_tensor_comparison
+
+                if is_tensor_comparison(op):
+                    compare_on_tensor(self, frame, node, op)
+                return UNKNOWN
             result = compare(type(op), left, right)
             if result is UNKNOWN or not result:
                 return result
@@ -320,6 +351,11 @@ class Interpreter:
         value = self.eval(frame, node.value)
         key = self.eval(frame, node.slice)
         if isinstance(value, Tensor):
+            if _is_dynamic_index(key):
+                from nki_compiler.specializer.python_ops import dynamic_subscript
+
+                dynamic_subscript(self, frame, node, value, key)
+                return UNKNOWN
             return self.guard_view(frame, node, lambda: value.getitem(key))
         if is_unknown(key) or not isinstance(value, (list, tuple, str, dict)):
             return UNKNOWN
@@ -348,6 +384,13 @@ class Interpreter:
 
     def leave(self) -> None:
         self._depth = max(0, self._depth - 1)
+
+
+def _is_dynamic_index(key: Any) -> bool:
+    """A tensor or register inside `[]` (NKI315)."""
+    if isinstance(key, tuple):
+        return any(isinstance(item, (Tensor, RegisterValue)) for item in key)
+    return isinstance(key, (Tensor, RegisterValue))
 
 
 def binary(op: type, left: Any, right: Any) -> Any:

@@ -11,7 +11,7 @@ from nki_compiler.ir.access import dtype_bytes
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.specializer.api import Call, buffer_name, dtype_name, shape_tuple
 from nki_compiler.specializer.tensors import Tensor
-from nki_compiler.specializer.values import UNKNOWN
+from nki_compiler.specializer.values import UNKNOWN, ParDim
 
 PMAX = 128
 PSUM_BANK_BYTES = 2048
@@ -26,6 +26,7 @@ def allocate(
     address: Any = None,
     shape_key: str = "shape",
 ) -> Any:
+    shape = _without_block_dims(call, shape, shape_key)
     dims, kind, memory = shape_tuple(shape), dtype_name(dtype), buffer_name(buffer)
     if dims is None or kind is None or memory is None:
         call.interp.builder.complete = False
@@ -47,6 +48,17 @@ def allocate(
     if label and label in interp.builder.names:
         interp.report("NKI318", frame, call.nodes.get("name", call.node), n=label)
     return interp.builder.alloc(dims, kind, memory, call.origin(), label, pinned)
+
+
+def _without_block_dims(call: Call, shape: Any, shape_key: str) -> Any:
+    """`nl.par_dim(P)` first is the old spelling of a plain shape; anywhere else it makes a block
+    dimension, which 0.6 removed (NKI302): the shape is then not a fact."""
+    if not isinstance(shape, (tuple, list)) or not any(isinstance(d, ParDim) for d in shape):
+        return shape
+    if isinstance(shape[0], ParDim) and not any(isinstance(d, ParDim) for d in shape[1:]):
+        return (shape[0].size, *shape[1:])
+    call.interp.report("NKI302", call.frame, call.nodes.get(shape_key, call.node))
+    return UNKNOWN
 
 
 def _ndarray(call: Call) -> Any:
@@ -290,9 +302,28 @@ def _negative(call: Call) -> Any:
     return result
 
 
+def _shared_identity_matrix(call: Call) -> Any:
+    """An n x n identity in SBUF (usable as a matmul operand): ones where partition == column."""
+    n, dst = call.get("n"), call.get("dst")
+    if not isinstance(n, int):
+        return UNKNOWN
+    dtype = call.get("dtype") or nl.uint8
+    if not isinstance(dst, Tensor):
+        dst = allocate(call, (n, n), dtype, nl.sbuf, shape_key="n")
+    ones = allocate(call, (n, n), dtype, nl.sbuf, shape_key="n")
+    if isinstance(dst, Tensor) and isinstance(ones, Tensor):
+        call.emit(Opcode.MEMSET, {"dst": ones, "value": 1})
+        call.emit(Opcode.AFFINE_SELECT, {
+            "dst": dst, "pattern": ((-1, n),), "channel_multiplier": 1, "on_true_tile": ones,
+            "on_false_value": 0.0, "cmp_op": vars(nl)["equal"], "offset": 0,
+        })  # fmt: skip
+    return dst
+
+
 HANDLERS: dict[str, Callable[[Call], Any]] = {
     "ndarray": _ndarray, "zeros": _filled(0), "ones": _filled(1), "full": _filled(None),
     "zeros_like": _like(0), "empty_like": _like(None), "load": _load, "load_transpose2d": _load_transpose2d,
     "store": _store, "copy": _copy, "transpose": _transpose, "matmul": _matmul, "device_print": _device_print,
     "random_seed": _random_seed, "reciprocal": _reciprocal, "negative": _negative, "broadcast_to": _broadcast_to,
+    "shared_identity_matrix": _shared_identity_matrix,
 }  # fmt: skip

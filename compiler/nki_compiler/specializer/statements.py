@@ -48,6 +48,10 @@ def assign(interp: Interpreter, frame: Frame, target: ast.expr, value: Any) -> N
             container[key] = value
         elif isinstance(container, dict) and isinstance(key, (str, int)):
             container[key] = value
+        elif isinstance(container, Tensor):
+            from nki_compiler.specializer.python_ops import store_into_tensor
+
+            store_into_tensor(interp, frame, target)
     elif isinstance(target, ast.Attribute):
         owner = interp.eval(frame, target.value)
         if isinstance(owner, Instance):
@@ -71,6 +75,11 @@ def _aug_assign(interp: Interpreter, frame: Frame, stmt: ast.AugAssign) -> None:
     value = interp.eval(frame, stmt.value)
     if isinstance(current, list) and isinstance(stmt.op, ast.Add) and isinstance(value, (list, tuple)):
         current.extend(value)  # `xs += [...]` mutates the list in place
+        return
+    if isinstance(current, Tensor) or isinstance(value, Tensor):
+        from nki_compiler.specializer.python_ops import augmented_on_tensor
+
+        augmented_on_tensor(interp, frame, stmt, current, value)
         return
     assign(interp, frame, stmt.target, binary(type(stmt.op), current, value))
 

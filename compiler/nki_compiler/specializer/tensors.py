@@ -165,6 +165,7 @@ class Tensor:
         if not isinstance(index, int):
             if self.on_chip and d == 0:
                 raise ViewError("NKI310")
+            _check_scalar_offset(index, strict=False)
             if self.indirect:
                 raise ViewError("NKI311", t=self.name or "tensor")
             dims = [p for i, p in enumerate(self.dims) if i != d]
@@ -179,7 +180,10 @@ class Tensor:
 
     def vector_select(self, dim: Any, vector_offset: Any) -> Any:
         """Per-partition gather over HBM dim 0: row `w` starts at `vector_offset[w]` (nki-api.md §3.8)."""
-        if dim != 0 or self.on_chip or not isinstance(vector_offset, Tensor) or not vector_offset.on_chip:
+        if isinstance(dim, int) and (dim != 0 or self.on_chip):
+            raise ViewError("NKI309")
+        _check_vector_offset(vector_offset)
+        if dim != 0 or not isinstance(vector_offset, Tensor):
             return UNKNOWN
         if self.indirect:
             raise ViewError("NKI311", t=self.name or "tensor")
@@ -293,6 +297,10 @@ class Tensor:
             raise ViewError("NKI307")
         if vector_offset is not None and indirect_dim != 0:
             raise ViewError("NKI308")
+        if scalar_offset is not None:
+            _check_scalar_offset(scalar_offset, strict=True)
+        if vector_offset is not None:
+            _check_vector_offset(vector_offset)
         pairs = _pattern_pairs(pattern)
         if pairs is None or (offset is not None and not isinstance(offset, int)):
             return UNKNOWN
@@ -317,6 +325,25 @@ class Tensor:
         kind = "scalar" if scalar_offset is not None else "vector"
         dynamic = (kind, index, indirect_dim, unit)
         return Tensor(self.storage, start, tuple(pairs), target_dtype, True, True, dynamic)
+
+
+def _check_scalar_offset(index: Any, strict: bool) -> None:
+    """NKI314: a scalar offset is a (1,1) SBUF tensor or a register (`strict`: `.ap(scalar_offset=)`;
+    a dynamic `select` index is only known wrong when it has more than one element)."""
+    if not isinstance(index, Tensor):
+        return
+    if index.size != 1 or (strict and index.buffer != "sbuf"):
+        raise ViewError("NKI314")
+
+
+def _check_vector_offset(index: Any) -> None:
+    """NKI314: a vector offset is an SBUF tensor of shape (P, 1)."""
+    if isinstance(index, RegisterValue):
+        raise ViewError("NKI314")
+    if isinstance(index, Tensor) and (
+        index.buffer != "sbuf" or index.ndim < 2 or math.prod(index.shape[1:]) != 1
+    ):
+        raise ViewError("NKI314")
 
 
 def _runtime_index(index: Any) -> bool:
@@ -376,5 +403,6 @@ def _pattern_pairs(pattern: Any) -> list[tuple[int, int]] | None:
 TENSOR_METHODS = frozenset({
     "slice", "select", "permute", "broadcast", "expand_dim", "squeeze_dim", "reshape_dim", "flatten_dims",
     "reshape", "view", "reinterpret_cast", "ap", "get_pattern", "is_contiguous", "is_indirect", "vector_select",
+    "indirect",
 })  # fmt: skip
 TENSOR_ATTRIBUTES = frozenset({"shape", "dtype", "buffer", "ndim", "size", "strides", "offset", "name"})

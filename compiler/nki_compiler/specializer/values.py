@@ -157,6 +157,13 @@ class ContextManager:
 
 
 @dataclass(frozen=True)
+class ParDim:
+    """`nl.par_dim(size)`: a legacy block-dimension marker in a shape (NKI302 unless it is first)."""
+
+    size: Any
+
+
+@dataclass(frozen=True)
 class Builtin:
     name: str
 

@@ -9,7 +9,8 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { IR_SCHEME, PROFILE_SCHEME, VirtualDocuments } from './common/documents';
 import { findKernels, kernelAt } from './common/kernels';
 import { cliCommand, ServerLaunch } from './common/server';
-import { resultError, resultText } from './common/results';
+import { ServerProgress } from './common/progress';
+import { resultError, resultText, runNotice } from './common/results';
 import { ExtensionSettings } from './common/settings';
 
 export interface KernelCommandHost {
@@ -18,6 +19,7 @@ export interface KernelCommandHost {
   settings(): ExtensionSettings;
   log: vscode.LogOutputChannel;
   documents: VirtualDocuments;
+  progress: ServerProgress;
 }
 
 interface KernelTarget {
@@ -28,6 +30,7 @@ interface KernelTarget {
 type Mode = 'ir' | 'run' | 'profile';
 const SERVER_COMMAND: Record<Mode, string> = { ir: 'nki.showIR', run: 'nki.run', profile: 'nki.profile' };
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const CANCEL_GRACE_MS = 10_000;
 
 export async function showIR(host: KernelCommandHost): Promise<void> {
   const target = await pickKernel();
@@ -45,16 +48,37 @@ export async function runKernel(host: KernelCommandHost): Promise<void> {
   if (!target) {
     return;
   }
-  const outcome = await runKernelCommand(host, 'run', target, {});
+  const title = `running ${target.kernel}`;   // the server's progress title for nki.run
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `NKI: ${title}`, cancellable: true },
+    async (progress, cancellation) => {
+      const claim = host.progress.claim(title, {
+        report: (message, increment) => progress.report({ message, increment }),
+        close: () => undefined,   // the notification closes when the command returns
+      });
+      const abort = new AbortController();   // the batch mode's process
+      const stopped = cancellation.onCancellationRequested(() => {
+        host.log.info(`NKI: cancelling the run of ${target.kernel}`);
+        claim.cancel();
+        abort.abort();
+      });
+      try {
+        return await runKernelCommand(host, 'run', target, {}, abort.signal);
+      } finally {
+        stopped.dispose();
+        claim.dispose();
+      }
+    });
   if (outcome === undefined) {
     return;
   }
   host.log.info(`NKI: Run ${target.kernel}\n${outcome.text}`);
   host.log.show(true);
-  if (outcome.error) {
-    void vscode.window.showWarningMessage(`NKI: ${target.kernel} did not run to the end: ${outcome.error}`);
+  const notice = runNotice(target.kernel, outcome.result);
+  if (notice.kind === 'warning') {
+    void vscode.window.showWarningMessage(notice.message);
   } else {
-    void vscode.window.showInformationMessage(`NKI: ${target.kernel} ran in the simulator; the result is in the NKI output.`);
+    void vscode.window.showInformationMessage(notice.message);
   }
 }
 
@@ -120,29 +144,36 @@ interface Outcome {
   text: string;
   /** The failure the server reported along with its text (e.g. a simulator error). */
   error?: string;
+  /** The answer as received: the server's object, or the batch mode's text. */
+  result: unknown;
 }
 
 async function runKernelCommand(
-  host: KernelCommandHost, mode: Mode, target: KernelTarget, extra: { trace?: string },
+  host: KernelCommandHost, mode: Mode, target: KernelTarget, extra: { trace?: string }, signal?: AbortSignal,
 ): Promise<Outcome | undefined> {
   const settings = host.settings();
   const client = host.client();
   const offered = client?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
   try {
     if (client && offered.includes(SERVER_COMMAND[mode])) {
-      const result: unknown = await client.sendRequest('workspace/executeCommand', {
+      const request = client.sendRequest('workspace/executeCommand', {
         command: SERVER_COMMAND[mode],
         arguments: [{ uri: target.document.uri.toString(), kernel: target.kernel, target: settings.target, ...extra }],
       });
-      return { text: resultText(result), error: resultError(result) };
+      const result: unknown = await (signal ? Promise.race([request, cancelledAnswer(signal)]) : request);
+      return { text: resultText(result), error: resultError(result), result };
     }
     const launch = host.launch();
     if (!launch) {
       void vscode.window.showErrorMessage('NKI: the language server is not available (see NKI: Show Output).');
       return undefined;
     }
-    return { text: await runCli(host, mode, launch, target, extra) };
+    const text = await runCli(host, mode, launch, target, extra, signal);
+    return { text, result: text };
   } catch (error) {
+    if (signal?.aborted) {
+      return { text: 'cancelled', error: 'cancelled', result: { error: 'cancelled' } };
+    }
     const message = error instanceof Error ? error.message : String(error);
     host.log.error(`${SERVER_COMMAND[mode]} ${target.kernel}: ${message}`);
     void vscode.window.showErrorMessage(`NKI: ${SERVER_COMMAND[mode]} failed for ${target.kernel}: ${lastLine(message)}`);
@@ -152,6 +183,7 @@ async function runKernelCommand(
 
 async function runCli(
   host: KernelCommandHost, mode: Mode, launch: ServerLaunch, target: KernelTarget, extra: { trace?: string },
+  signal?: AbortSignal,
 ): Promise<string> {
   const settings = host.settings();
   const file = target.document.uri.fsPath;
@@ -165,7 +197,7 @@ async function runCli(
   host.log.info(`running ${[command, ...args].join(' ')}`);
   const header = target.document.isDirty ? '# NKI: unsaved changes are not included; save the file to see them.\n' : '';
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, timeout, maxBuffer: MAX_OUTPUT_BYTES }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, timeout, maxBuffer: MAX_OUTPUT_BYTES, signal }, (error, stdout, stderr) => {
       const exitCode = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
       if (exitCode === 0 || exitCode === 1) {   // 1: the kernel has errors, which the output explains
         resolve(header + stdout + (stderr ? `\n${stderr}` : ''));
@@ -173,6 +205,15 @@ async function runCli(
         reject(new Error((stderr || error?.message || `exit ${exitCode}`).trim()));
       }
     });
+  });
+}
+
+/** Resolves CANCEL_GRACE_MS after `signal` aborts: a server that never confirms is not waited for. */
+function cancelledAnswer(signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve) => {
+    signal.addEventListener('abort', () => {
+      setTimeout(() => resolve({ error: 'cancelled', text: 'cancelled (the server did not confirm in time)' }), CANCEL_GRACE_MS);
+    }, { once: true });
   });
 }
 

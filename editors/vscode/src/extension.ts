@@ -3,11 +3,13 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
-  LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
+  LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind, WorkDoneProgress,
+  WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient/node';
 
 import { runKernel, showIR, showProfile } from './commands';
 import { IR_SCHEME, PROFILE_SCHEME, VirtualDocuments } from './common/documents';
+import { ProgressView, ServerProgress } from './common/progress';
 import { activeInterpreter, canImportServer, onActiveInterpreterChange, which } from './common/python';
 import { describeLaunch, discoverServer, NotFound, ServerLaunch } from './common/server';
 import { ExtensionSettings, needsRestart, readSettings, serverSettings } from './common/settings';
@@ -33,6 +35,8 @@ class Session {
   readonly log = vscode.window.createOutputChannel('NKI', { log: true });
   readonly documents = new VirtualDocuments();
   private readonly status = new StatusItem();
+  private readonly progress = new ServerProgress(
+    openWindowProgress, (token) => void this.client?.sendNotification(WorkDoneProgressCancelNotification.type, { token }));
   private current: ExtensionSettings;
   private client: LanguageClient | undefined;
   private launch: ServerLaunch | undefined;
@@ -47,6 +51,7 @@ class Session {
       settings: () => this.current,
       log: this.log,
       documents: this.documents,
+      progress: this.progress,
     };
     context.subscriptions.push(
       this.log, this.documents, this.status,
@@ -82,6 +87,7 @@ class Session {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.progress.clear();
     if (client) {
       try {
         await client.stop(5000);
@@ -122,6 +128,7 @@ class Session {
     this.client = client;
     try {
       await client.start();
+      this.routeProgress(client);
       const info = client.initializeResult?.serverInfo;
       this.log.info(`server running: ${info ? `${info.name} ${info.version ?? ''}` : 'unnamed'}`);
     } catch (error) {
@@ -159,6 +166,23 @@ class Session {
     return client;
   }
 
+  /**
+   * Replaces the client's own handler (registered during start): its progress is a status bar item
+   * that cannot be cancelled, while a run started by NKI: Run Kernel in Simulator needs a notification
+   * with a Cancel button (see common/progress.ts).
+   */
+  private routeProgress(client: LanguageClient): void {
+    client.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+      this.progress.create(token);
+      const listener = client.onProgress(WorkDoneProgress.type, token, (value) => {
+        this.progress.handle(token, value);
+        if (value.kind === 'end') {
+          listener.dispose();
+        }
+      });
+    });
+  }
+
   private async onConfigurationChange(event: vscode.ConfigurationChangeEvent): Promise<void> {
     if (!event.affectsConfiguration('nki')) {
       return;
@@ -170,7 +194,9 @@ class Session {
       this.log.info('launch settings changed: restarting the server');
       await this.restart();
     } else if (this.client?.isRunning()) {
-      await this.client.sendNotification('workspace/didChangeConfiguration', { settings: serverSettings(this.current) });
+      const settings = serverSettings(this.current);
+      this.log.info(`settings sent to the server: ${JSON.stringify(settings.nki)}`);
+      await this.client.sendNotification('workspace/didChangeConfiguration', { settings });
     }
   }
 
@@ -224,4 +250,19 @@ class Session {
     const scheme = editor?.document.uri.scheme;
     this.status.setVisible(editor?.document.languageId === 'python' || scheme === IR_SCHEME || scheme === PROFILE_SCHEME);
   }
+}
+
+/** A status bar progress that lasts until `close()` (which may come before the editor shows it). */
+function openWindowProgress(title: string): ProgressView {
+  let closed = false;
+  let close = (): void => undefined;
+  let report: ProgressView['report'] = () => undefined;
+  void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `NKI: ${title}` }, (progress) => {
+    report = (message, increment) => progress.report({ message, increment });
+    return closed ? Promise.resolve() : new Promise<void>((resolve) => { close = resolve; });
+  });
+  return {
+    report: (message, increment) => report(message, increment),
+    close: () => { closed = true; close(); },
+  };
 }

@@ -7,6 +7,7 @@ from nki_sim.semantics import (  # noqa: F401  (importing registers the instruct
     elementwise,
     indexing,
     movement,
+    random_numbers,
     reductions,
     scalar_engine,
     tensor_engine,

@@ -48,7 +48,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); 
 # no marketplace: the gallery points at a closed loopback port
 export EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http://127.0.0.1:9/items"}'
 # timeout leads its own process group: killing the group ends code-server, the extension host and nki-ls
-timeout -k 5 900 "$cs" --config "$work/config.yaml" --auth none --bind-addr "127.0.0.1:$port" \
+timeout -k 5 1200 "$cs" --config "$work/config.yaml" --auth none --bind-addr "127.0.0.1:$port" \
   --user-data-dir "$work/ud" --extensions-dir "$work/ext" --disable-telemetry --disable-update-check \
   --disable-workspace-trust --disable-getting-started-override "$work/ws" > "$out/code-server.log" 2>&1 &
 cs_pid=$!
@@ -58,7 +58,22 @@ cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 1 120); do curl -s -m 1 -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.5; done
+up=0
+for _ in $(seq 1 240); do   # up to 2 minutes: a loaded 2-core machine starts code-server slowly
+  if curl -s -m 1 -o /dev/null "http://127.0.0.1:$port/healthz"; then up=1; break; fi
+  kill -0 "$cs_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ "$up" != 1 ]; then
+  echo "run.sh: code-server did not come up on 127.0.0.1:$port; its log ($out/code-server.log) ends with:" >&2
+  tail -n 20 "$out/code-server.log" >&2
+  exit 1
+fi
 
+status=0
 CS_URL="http://127.0.0.1:$port" WS="$work/ws" FILE=scaled_copy.py SHOTS="$out" RESULT="$out/result.json" \
-  NODE_PATH="$H/tools/node_modules" timeout -k 5 600 node "$here/drive.js"
+  USER_DATA="$work/ud" NODE_PATH="$H/tools/node_modules" timeout -k 5 900 node "$here/drive.js" || status=$?
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  echo "run.sh: drive.js was stopped after 15 minutes; the screenshots so far are in $out" >&2
+fi
+exit "$status"

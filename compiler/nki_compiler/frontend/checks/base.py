@@ -91,14 +91,17 @@ class FunctionContext(ModuleContext):
     function: ScopeFunction = None  # type: ignore[assignment]
     parents: dict[int, ast.AST] = field(default_factory=dict)
 
+    # `parents` may be the whole module's map: the function's own node is where ancestry stops.
+
     def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
+        return None if node is self.function.node else self.parents.get(id(node))
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
-        current = self.parents.get(id(node))
+        root = self.function.node
+        current = None if node is root else self.parents.get(id(node))
         while current is not None:
             yield current
-            current = self.parents.get(id(current))
+            current = None if current is root else self.parents.get(id(current))
 
     def chain_notes(self) -> tuple[Note, ...]:
         return tuple(

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext
 from nki_compiler.frontend.modules import ModuleInfo
-from nki_compiler.frontend.walk import parents_within, scope_nodes, walk
+from nki_compiler.frontend.walk import parents_within, register_cache, scope_nodes, walk
 
 TENSOR = "tensor"
 DICT = "dict"
@@ -101,7 +101,7 @@ class Bindings:
         self.names.setdefault(name, []).append(value)
 
 
-_BINDINGS_CACHE: dict[int, tuple[FunctionNode, Bindings]] = {}
+_BINDINGS_CACHE: dict[int, tuple[FunctionNode, Bindings]] = register_cache({})
 
 
 def bindings(function: FunctionNode) -> Bindings:
@@ -265,7 +265,7 @@ def facts(ctx: FunctionContext) -> Facts:
     return cache["facts"]
 
 
-_MODULE_CACHE: dict[tuple[int, str], tuple[ast.Module, object]] = {}
+_MODULE_CACHE: dict[tuple[int, str], tuple[ast.Module, object]] = register_cache({})
 
 
 def module_cached(module: ModuleInfo, key: str, compute: Callable[[ModuleInfo], T]) -> T:
@@ -288,7 +288,9 @@ def runtime_bodies(module: ModuleInfo) -> dict[int, str]:
 
 def _all_bodies(module: ModuleInfo) -> dict[int, str]:
     found: dict[int, str] = {}
-    if module.tree is not None:
+    text = module.source.text
+    # A runtime loop can only be called if its name appears in the text (attribute or imported name).
+    if module.tree is not None and ("fori_loop" in text or "while_loop" in text):
         _find_bodies(module, module.tree, found)
     return found
 

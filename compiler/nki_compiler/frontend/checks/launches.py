@@ -13,7 +13,6 @@ from nki_compiler.frontend.checks.facts import bindings, call_name, module_cache
 from nki_compiler.frontend.checks.values import INT32_MAX, INT32_MIN, _fold
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KERNEL_ENTRY_POINTS, is_kernel_decorator
-from nki_compiler.frontend.walk import child_nodes
 from nki_compiler.source import Span
 
 _LAUNCH_WRAPPERS = KERNEL_ENTRY_POINTS | {"nki.simulate", "nki.cpu_simulate"}
@@ -104,17 +103,18 @@ def bracket_launch_in_kernel(ctx: FunctionContext, node: ast.AST) -> None:
 
 def _host_nodes(ctx: ModuleContext) -> list[ast.AST]:
     """Nodes outside kernel scope (module-level code and functions no kernel reaches)."""
-    in_scope = {id(f.node) for f in ctx.scope.in_file(ctx.module.path)}
-    tree = ctx.module.tree
-    assert tree is not None
+    excluded = {id(f.node) for f in ctx.scope.in_file(ctx.module.path)}
+    if not excluded:
+        return ctx.module.nodes
+    parents = ctx.module.parents
     found: list[ast.AST] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if id(node) in in_scope:
-            continue
-        found.append(node)
-        stack.extend(child_nodes(node))
+    for node in ctx.module.nodes:  # breadth-first: a parent is decided before its children
+        key = id(node)
+        parent = parents.get(key)
+        if key in excluded or (parent is not None and id(parent) in excluded):
+            excluded.add(key)
+        else:
+            found.append(node)
     return found
 
 

@@ -21,7 +21,7 @@ from nki_compiler.frontend.checks.base import (
     on_module,
 )
 from nki_compiler.frontend.scope import ScopeFunction
-from nki_compiler.frontend.walk import child_nodes, parents_within, walk, walk_cached
+from nki_compiler.frontend.walk import parents_within, walk, walk_cached
 from nki_compiler.source import Span
 
 HOST_CHECKS: dict[type, list[NodeCheck]] = {}
@@ -66,15 +66,12 @@ def _outer_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFu
 
 
 def _run_host_checks(ctx: FunctionContext) -> None:
-    stack: list[ast.AST] = [ctx.function.node]
-    while stack:
-        node = stack.pop()
-        for check in HOST_CHECKS.get(type(node), ()):
-            check(ctx, node)
-        children = child_nodes(node)
-        for child in children:
-            ctx.parents[id(child)] = node
-        stack.extend(reversed(children))
+    ctx.parents = ctx.module.parents  # complete before any handler runs; ancestry stops at the function
+    for node in walk_cached(ctx.function.node):
+        checks = HOST_CHECKS.get(type(node))
+        if checks:
+            for check in checks:
+                check(ctx, node)
 
 
 # ---- names ---------------------------------------------------------------------------------------

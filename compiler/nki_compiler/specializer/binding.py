@@ -1,0 +1,63 @@
+"""`inspect.Signature.bind`, memoised per call shape: the specializer binds every API call it unrolls.
+
+A call's shape (callee, number of positional arguments, keyword names) decides how arguments map to
+parameters, so the mapping is computed once by binding markers and replayed for later calls. Calls
+that do not bind go through `inspect` every time, so they raise exactly its errors.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+_Plan = tuple[tuple[str, str, Any], ...]
+_PLANS: dict[tuple[Any, bool, int, tuple[str, ...]], _Plan] = {}
+_PLAN_LIMIT = 4096
+
+
+class _Positional(int):
+    """Marks positional argument `int(self)` while a plan is computed."""
+
+
+class _Keyword(str):
+    """Marks keyword argument `str(self)` while a plan is computed."""
+
+
+def bind_arguments(
+    obj: Any, signature: inspect.Signature, args: list[Any], kwargs: dict[str, Any], partial: bool = False
+) -> dict[str, Any]:
+    """`dict(signature.bind(*args, **kwargs).arguments)` (`bind_partial` when `partial`)."""
+    key = (obj, partial, len(args), tuple(kwargs))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(signature, len(args), tuple(kwargs), partial)  # raises TypeError like bind
+        if len(_PLANS) >= _PLAN_LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return {name: _value(source, where, args, kwargs) for name, source, where in plan}
+
+
+def _plan(signature: inspect.Signature, positional: int, keywords: tuple[str, ...], partial: bool) -> _Plan:
+    bind = signature.bind_partial if partial else signature.bind
+    markers = bind(*(_Positional(i) for i in range(positional)), **{k: _Keyword(k) for k in keywords})
+    plan = []
+    for name, marker in markers.arguments.items():
+        if isinstance(marker, _Positional):
+            plan.append((name, "positional", int(marker)))
+        elif isinstance(marker, _Keyword):
+            plan.append((name, "keyword", str(marker)))
+        elif isinstance(marker, tuple):  # *args
+            plan.append((name, "positionals", tuple(int(m) for m in marker)))
+        else:  # **kwargs
+            plan.append((name, "keywords", tuple(str(k) for k in marker)))
+    return tuple(plan)
+
+
+def _value(source: str, where: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if source == "positional":
+        return args[where]
+    if source == "keyword":
+        return kwargs[where]
+    if source == "positionals":
+        return tuple(args[i] for i in where)
+    return {k: kwargs[k] for k in where}

@@ -1,0 +1,106 @@
+"""MX numerics conformance: the aws-neuron-sdk mxfp-matmul deep-dive kernels (`mx_kernels.py`, trn3) run through
+`nki.cpu_simulate` against the deep dive's own NumPy goldens (`mx_cpu_utils.py`: `quantize_mx_golden`,
+`nc_matmul_mx_golden`), with the inputs and tolerance (5e-2) of its driver `mx_toplevel.py`, whose torch/XLA
+device code is not used. fp4 (`float4_e2m1fn`) cases need the fp4 dtype of ml_dtypes and run when present.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import nki
+import nki.language as nl
+
+pytestmark = pytest.mark.corpus
+
+DEEP_DIVE = "aws-neuron-sdk/nki/deep-dives/src/mxfp-matmul"
+TOLERANCE = 5e-2  # mx_toplevel.compare_and_print_results
+QUANTIZED = {"fp8_e4m3fn": ml_dtypes.float8_e4m3fn, "fp8_e5m2": ml_dtypes.float8_e5m2}
+X4 = {ml_dtypes.float8_e4m3fn: nl.float8_e4m3fn_x4, ml_dtypes.float8_e5m2: nl.float8_e5m2_x4}
+if hasattr(ml_dtypes, "float4_e2m1fn"):
+    QUANTIZED["fp4_e2m1fn"] = ml_dtypes.float4_e2m1fn
+    X4[ml_dtypes.float4_e2m1fn] = nl.float4_e2m1fn_x4
+
+
+@pytest.fixture
+def deep_dive(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, ModuleType]]:
+    folder = corpus / DEEP_DIVE
+    if not (folder / "mx_kernels.py").is_file():
+        pytest.skip(f"{DEEP_DIVE} is not in this corpus half")
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "trn3")
+    for name in ("mx_cpu_utils", "mx_kernels", "mx_kernel_utils"):
+        sys.modules.pop(name, None)
+    import mx_cpu_utils
+    import mx_kernels
+
+    np.random.seed(0)  # generate_stabilized_mx_data draws from the global NumPy generator
+    yield mx_cpu_utils, mx_kernels
+    for name in ("mx_cpu_utils", "mx_kernels", "mx_kernel_utils"):
+        sys.modules.pop(name, None)
+
+
+def _close(out: Any, golden: np.ndarray) -> None:
+    got = np.asarray(out).astype(np.float32)
+    assert got.shape == golden.shape
+    np.testing.assert_allclose(got, golden, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("dtype", sorted(QUANTIZED))
+def test_offline_quantized_matmul_mx(deep_dive: tuple[ModuleType, ModuleType], dtype: str) -> None:
+    utils, kernels = deep_dive
+    q = QUANTIZED[dtype]
+    m, k, n = 128, 128, 512
+    _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(q, (k, m * 4))
+    _, _, moving, moving_scale = utils.generate_stabilized_mx_data(q, (k, n * 4))
+    out = nki.cpu_simulate(kernels.kernel_offline_quantized_mx_matmul)[1](
+        stationary, stationary_scale, moving, moving_scale, X4[q]
+    )
+    _close(out, utils.nc_matmul_mx_golden(stationary, moving, stationary_scale, moving_scale, q, q))
+
+
+@pytest.mark.parametrize(("stationary_dtype", "moving_dtype"),
+                         [("fp8_e4m3fn", "fp8_e4m3fn"), ("fp8_e5m2", "fp8_e5m2"), ("fp8_e4m3fn", "fp8_e5m2")])  # fmt: skip
+def test_on_device_quantize_matmul_mx(
+    deep_dive: tuple[ModuleType, ModuleType], stationary_dtype: str, moving_dtype: str
+) -> None:
+    utils, kernels = deep_dive
+    sq, mq = QUANTIZED[stationary_dtype], QUANTIZED[moving_dtype]
+    m, k, n = 128, 128, 512
+    _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(sq, (k, m * 4))
+    moving, _, _, _ = utils.generate_stabilized_mx_data(mq, (k, n * 4))
+    out = nki.cpu_simulate(kernels.kernel_on_device_quantize_matmul_mx)[1](
+        stationary, stationary_scale, moving.astype(ml_dtypes.bfloat16), X4[sq], X4[mq]
+    )
+    moving_data, moving_scale = utils.quantize_mx_golden(moving, mq)
+    _close(out, utils.nc_matmul_mx_golden(stationary, moving_data, stationary_scale, moving_scale, sq, mq))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="specializer: kernel array arguments live in `shared_hbm`, but nki-api.md "
+    "§3 item 1 puts them in `nl.hbm` for LNC1, so `assert stationary_hbm.buffer == ... == nl.hbm` fails",
+)
+@pytest.mark.parametrize("packed_scale", [False, True])
+@pytest.mark.parametrize("use_tensor_copy", [True, False])
+def test_copy_strided_quantize_matmul_mx(
+    deep_dive: tuple[ModuleType, ModuleType], packed_scale: bool, use_tensor_copy: bool
+) -> None:
+    utils, kernels = deep_dive
+    q = ml_dtypes.float8_e5m2
+    stationary, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 128))
+    moving, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 512))
+    kernel = (kernels.kernel_copy_strided_quantize_matmul_mx_packed_scale if packed_scale
+              else kernels.kernel_copy_strided_quantize_matmul_mx)  # fmt: skip
+    out = nki.cpu_simulate(kernel)[1](
+        stationary.astype(ml_dtypes.bfloat16), moving.astype(ml_dtypes.bfloat16), X4[q], use_tensor_copy
+    )
+    _close(out, stationary.T @ moving)
