@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--trace", metavar="OUT.json", help="with --profile: write a Chrome/Perfetto trace")
     parser.add_argument("--run", metavar="PATH::KERNEL", help="simulate one kernel on seeded random inputs")
     parser.add_argument("--seed", type=int, default=0, help="with --run: the random seed of the inputs")
+    parser.add_argument("--allocated", action="store_true",
+                        help="with --run: place SBUF/PSUM tensors at the back end's allocated addresses")  # fmt: skip
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument(
         "--select", type=_codes, default=(), help="only these codes or prefixes (NKI0,NKI203)"

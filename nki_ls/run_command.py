@@ -42,8 +42,10 @@ def random_input(fact: ArgumentFact, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(numerics.cast(values, storage, fact.dtype).reshape(fact.shape))
 
 
-def run_kernel_file(path: str, kernel: str, target: str = "trn2", seed: int = 0) -> RunResult:
-    """Specialize `kernel` of `path` with its declared facts and simulate it on random inputs."""
+def run_kernel_file(path: str, kernel: str, target: str = "trn2", seed: int = 0,
+                    allocated: bool = False) -> RunResult:  # fmt: skip
+    """Specialize `kernel` of `path` with its declared facts and simulate it on random inputs (with
+    `allocated`, SBUF/PSUM tensors sit at the back end's addresses)."""
     import nki_sim
 
     if not Path(path).is_file():
@@ -68,8 +70,17 @@ def run_kernel_file(path: str, kernel: str, target: str = "trn2", seed: int = 0)
     rng = np.random.default_rng(seed)
     inputs = {name: random_input(fact, rng) for name, fact in result.arguments.items()
               if isinstance(fact, ArgumentFact)}  # fmt: skip
+    backend = None
+    if allocated:
+        from nki_compiler.backend import run_backend
+
+        backend = run_backend(result.program)
+        outcome.diagnostics = [*outcome.diagnostics, *backend.allocation.diagnostics]
+        if any(d.severity is Severity.ERROR for d in backend.allocation.diagnostics):
+            outcome.error = "the kernel does not fit in SBUF/PSUM (see the diagnostics above)"
+            return outcome
     try:
-        outputs = nki_sim.run(result.program, inputs, seed=seed)
+        outputs = nki_sim.run(result.program, inputs, seed=seed, allocation=backend)
     except nki_sim.SimulationError as error:
         outcome.error = f"runtime error: {error}"
         return outcome
@@ -100,7 +111,8 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     """The `--run` entry point of `nki-ls`: exit 0 on success, 1 on a compile or runtime error."""
     try:
         path, kernel = split_kernel_ref(args.run)
-        outcome = run_kernel_file(path, kernel, args.target, getattr(args, "seed", 0))
+        outcome = run_kernel_file(path, kernel, args.target, getattr(args, "seed", 0),
+                                  bool(getattr(args, "allocated", False)))  # fmt: skip
     except CommandError as error:
         sys.stderr.write(f"nki-ls: {error}\n")
         return EXIT_USAGE

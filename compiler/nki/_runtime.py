@@ -10,6 +10,8 @@ The target comes from `NEURON_PLATFORM_TARGET_OVERRIDE` (default trn2).
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import inspect
 import os
 from collections import OrderedDict
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nki.errors import KernelLaunchError, NkiError
+from nki.language import NKIObject
 
 if TYPE_CHECKING:
     from nki import Kernel
@@ -80,7 +83,7 @@ def compile_kernel(
         raise KernelLaunchError(f"cannot find the source file of kernel `{name}`")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    facts = {k: ArgumentFact(_dtype_name(v), tuple(v.shape)) if isinstance(v, np.ndarray) else v
+    facts = {k: ArgumentFact(_dtype_name(v), tuple(v.shape)) if isinstance(v, np.ndarray) else _host_fact(v)
              for k, v in arguments.items()}  # fmt: skip
     target = os.environ.get("NEURON_PLATFORM_TARGET_OVERRIDE", "trn2")
     if target not in _TARGETS:
@@ -136,6 +139,37 @@ def clear_cache() -> None:
 
 def cache_info() -> dict[str, int]:
     return {**_stats, "size": len(_cache)}
+
+
+def _host_fact(value: Any) -> Any:
+    """User `NKIObject`/dataclass instances and enum members as facts naming their class's source, so the
+    specializer re-creates them from their `__dict__` (nki-language-rules.md §1.3) without importing."""
+    from nki_compiler.specializer.facts import EnumFact, ObjectFact
+
+    if isinstance(value, (tuple, list)):
+        return type(value)(_host_fact(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _host_fact(item) for key, item in value.items()}
+    cls = type(value)
+    if cls.__module__ == "nki" or cls.__module__.startswith("nki."):
+        return value  # API constants are understood as they are
+    path = _class_source(cls)
+    if path is None:
+        return value
+    if isinstance(value, enum.Enum):
+        return EnumFact(path, cls.__qualname__, value.name)
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict) and (isinstance(value, NKIObject) or dataclasses.is_dataclass(cls)):
+        fields = tuple((name, _host_fact(item)) for name, item in state.items())
+        return ObjectFact(path, cls.__qualname__, fields)
+    return value
+
+
+def _class_source(cls: type) -> str | None:
+    try:
+        return inspect.getsourcefile(cls)
+    except (TypeError, OSError):
+        return None
 
 
 def _dtype_name(array: np.ndarray) -> str:

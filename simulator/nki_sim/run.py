@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from nki_compiler.backend import BackendResult
 from nki_compiler.ir.access import AccessPattern
 from nki_compiler.ir.access import Storage as IrStorage
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
 from nki_compiler.source import LineIndex
+from nki_sim.allocated import AllocatedMemory
 from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, shifted_view
 from nki_sim.errors import SimulationError
 from nki_sim.lnc import Rendezvous, run_cores
@@ -51,11 +53,14 @@ def run(
     lnc: int = 1,
     seed: int = 0,
     precise: bool | None = None,
+    allocation: BackendResult | Sequence[BackendResult] | None = None,
 ) -> Any:
     """Run `program` (or one program per core for LNC2) on `inputs` (by argument name, or positional for
     the tensor arguments).
 
-    Returns the kernel's outputs as NumPy arrays: None, one array, or a tuple for several.
+    Returns the kernel's outputs as NumPy arrays: None, one array, or a tuple for several. With
+    `allocation` (the back end's result, one per program for LNC2), SBUF/PSUM tensors live at their
+    allocated addresses in one shared array per core (`nki_sim.allocated`).
     """
     if lnc not in (1, 2):
         raise ValueError(f"LNC must be 1 or 2, not {lnc}")
@@ -63,7 +68,10 @@ def run(
     if len(programs) != lnc:
         raise ValueError(f"LNC{lnc} needs {lnc} program(s), got {len(programs)}")
     first = programs[0]
-    machine = Machine(first.target, lnc, precise, seed)
+    memories = _memories(allocation, len(programs))
+    if memories and precise is False:
+        raise ValueError("simulating on allocated addresses needs precise storage (precise=True)")
+    machine = Machine(first.target, lnc, True if memories else precise, seed)
     rendezvous = Rendezvous(lnc)
     shared: dict[Any, Storage] = {}
     executions = [
@@ -72,11 +80,22 @@ def run(
     written_back = executions[0].bind_inputs(_by_name(first, inputs))
     for other in executions[1:]:
         other.share_inputs(executions[0])
+    for execution, memory in zip(executions, memories, strict=False):
+        execution.memory = memory
     run_cores([functools.partial(e.run_nodes, e.program.body) for e in executions], rendezvous)
     for array, storage in written_back:
         array[...] = storage.as_array()
     outputs = tuple(executions[0].output(value) for value in first.outputs)
     return None if not outputs else outputs[0] if len(outputs) == 1 else outputs
+
+
+def _memories(allocation: Any, count: int) -> list[AllocatedMemory]:
+    if allocation is None:
+        return []
+    results = [allocation] * count if isinstance(allocation, BackendResult) else list(allocation)
+    if len(results) != count:
+        raise ValueError(f"{count} program(s) need {count} allocation(s), got {len(results)}")
+    return [AllocatedMemory(result) for result in results]
 
 
 def _by_name(program: Program, inputs: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> dict[str, Any]:
@@ -101,6 +120,7 @@ class Execution:
     registers: dict[int, int] = field(default_factory=dict)
     _lines: dict[str, LineIndex | None] = field(default_factory=dict)
     _shared_keys: dict[int, Any] = field(default_factory=dict)
+    memory: AllocatedMemory | None = None  # on-chip tensors at allocated addresses (`run(allocation=)`)
 
     def __post_init__(self) -> None:
         outputs = [s for s in self.program.storages if s.buffer == "shared_hbm" and s.kind != "arg"]
@@ -151,6 +171,8 @@ class Execution:
         for node in nodes:
             if isinstance(node, Loop):
                 self.run_loop(node)
+            elif self.memory is not None:
+                self.memory.execute(self, node)
             else:
                 self.run_instruction(node)
 

@@ -84,11 +84,6 @@ def test_on_device_quantize_matmul_mx(
     _close(out, utils.nc_matmul_mx_golden(stationary, moving_data, stationary_scale, moving_scale, sq, mq))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="specializer: kernel array arguments live in `shared_hbm`, but nki-api.md "
-    "§3 item 1 puts them in `nl.hbm` for LNC1, so `assert stationary_hbm.buffer == ... == nl.hbm` fails",
-)
 @pytest.mark.parametrize("packed_scale", [False, True])
 @pytest.mark.parametrize("use_tensor_copy", [True, False])
 def test_copy_strided_quantize_matmul_mx(

@@ -76,7 +76,7 @@ def test_shape_varying_across_unrolled_iterations_is_listed(tmp_path: Path) -> N
 
 def test_parameters_say_where_facts_come_from_or_how_to_declare_them(tmp_path: Path) -> None:
     declared = _hover(tmp_path, TILED, 7, "x,")
-    assert declared is not None and "shared_hbm float32[128, 1024]" in declared and "# nki: args" in declared
+    assert declared is not None and "private_hbm float32[128, 1024]" in declared and "# nki: args" in declared
     default = _hover(tmp_path, TILED, 7, "scale")
     assert default is not None and "default value" in default
     unknown = _hover(tmp_path, TILED, 20, "y)")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from pathlib import Path
-from typing import Any
 
 from nki_compiler.backend.model import Access, Block, Buffer, Model, Op
 from nki_compiler.ir.access import AccessPattern, Storage, dtype_bytes
@@ -45,7 +45,10 @@ def engine_of(instruction: Instruction) -> str:
 
 
 def _is_power(instruction: Instruction) -> bool:
-    return instruction.opcode == Opcode.TENSOR_TENSOR and getattr(instruction.operand("op"), "__name__", "") == "power"
+    return (
+        instruction.opcode == Opcode.TENSOR_TENSOR
+        and getattr(instruction.operand("op"), "__name__", "") == "power"
+    )
 
 
 def access_of(pattern: AccessPattern) -> Access:
@@ -85,7 +88,9 @@ class _Adapter:
         self.loops: list[tuple[int, int]] = []
         self.alloc_spans: dict[int, tuple[str, tuple[int, int], int]] = {}
         self.indices: dict[str, LineIndex | None] = {}
-        self.named: dict[str, int] = {}
+        self.named: dict[str, list[int]] = {}  # `name=` -> op indices in program order
+        self.by_id: dict[int, int] = {}  # `Instruction.id` -> op index
+        self.region_last: dict[int, int] = {}  # `no_reorder` region -> its latest op
         self.sites: dict[int, tuple[str, int, int, int]] = {}
 
     def line(self, path: str, offset: int) -> int:
@@ -145,7 +150,13 @@ class _Adapter:
         self.op_count += 1
         _sizes(op, instruction, [p for _, p in patterns])
         if op.label:
-            self.named[op.label] = op.index
+            self.named.setdefault(op.label, []).append(op.index)
+        if instruction.id >= 0:
+            self.by_id[instruction.id] = op.index
+        if instruction.no_reorder is not None:
+            previous = self.region_last.get(instruction.no_reorder)
+            op.after = () if previous is None else (previous,)
+            self.region_last[instruction.no_reorder] = op.index
         return op
 
 
@@ -184,19 +195,40 @@ def _buffers(program: Program, adapter: _Adapter) -> dict[int, Buffer]:
     return buffers
 
 
-def _explicit_edges(program: Program, ops: list[Op], named: dict[str, int], instructions: list[Any]) -> None:
-    """`depends_on` edges carried as a `depends_on` operand of producer names (when the IR has them)."""
-    for op, instruction in zip(ops, instructions, strict=False):
-        producers = instruction.operand("depends_on") or ()
-        found = [named[name] for name in producers if isinstance(name, str) and name in named]
-        op.after = tuple(i for i in found if i != op.index)
+def _explicit_edges(program: Program, ops: list[Op], adapter: _Adapter) -> None:
+    """`depends_on` edges and `with_schedule` pairs as `Op.after` (no_reorder chains are already there).
+
+    A `with_schedule` consumer waits for the nearest earlier op of each producer name (names repeat when
+    a call sits in an unrolled loop). Edges against program order are dropped: the scheduler keeps data
+    dependencies in program order, so a backward edge could only deadlock it.
+    """
+    extra: dict[int, set[int]] = {}
+    for consumer, producer in program.depends_on:
+        c, p = adapter.by_id.get(consumer), adapter.by_id.get(producer)
+        if c is not None and p is not None and p < c:
+            extra.setdefault(c, set()).add(p)
+    for consumer_name, producer_names in program.schedule:
+        for c in adapter.named.get(consumer_name, ()):
+            for name in producer_names:
+                instances = adapter.named.get(name, [])
+                nearest = bisect_left(instances, c)
+                if nearest:
+                    extra.setdefault(c, set()).add(instances[nearest - 1])
+    for c, producers in extra.items():
+        ops[c].after = tuple(sorted(set(ops[c].after) | producers))
 
 
 def from_program(program: Program) -> Model:
     adapter = _Adapter(program)
     blocks = adapter.blocks(program.body)
-    model = Model(program.target, _buffers(program, adapter), blocks, adapter.uses, adapter.loops,
-                  adapter.sites, program.kernel)
-    real = [i for i in program.instructions() if i.opcode != Opcode.ALLOC]
-    _explicit_edges(program, model.ops(), adapter.named, real)
+    model = Model(
+        program.target,
+        _buffers(program, adapter),
+        blocks,
+        adapter.uses,
+        adapter.loops,
+        adapter.sites,
+        program.kernel,
+    )
+    _explicit_edges(program, model.ops(), adapter)
     return model

@@ -57,6 +57,10 @@ class _Printer:
         self.program = program
         self.index = index
         self.lines: list[str] = []
+        self.producers = {producer for _, producer in program.depends_on}
+        self.after: dict[int, list[int]] = {}
+        for consumer, producer in program.depends_on:
+            self.after.setdefault(consumer, []).append(producer)
 
     def where(self, node: Node) -> str:
         if self.index is None:
@@ -76,7 +80,20 @@ class _Printer:
             self.lines.append(f"{pad}{storage.label} = alloc {_storage_decl(storage)}{self.where(node)}")
             return
         operands = " ".join(f"{key}={format_value(value)}" for key, value in node.operands)
-        self.lines.append(f"{pad}{node.opcode.value} {operands}".rstrip() + self.where(node))
+        line = f"{pad}{node.opcode.value} {operands}".rstrip() + self.scheduling(node)
+        self.lines.append(line + self.where(node))
+
+    def scheduling(self, node: Instruction) -> str:
+        """`{name='mm', id=i3, no_reorder=0, depends_on=(i1,)}`: only what the instruction carries."""
+        items = [f"name={node.name!r}"] if node.name else []
+        if node.id in self.producers:
+            items.append(f"id=i{node.id}")
+        if node.no_reorder is not None:
+            items.append(f"no_reorder={node.no_reorder}")
+        after = self.after.get(node.id)
+        if after:
+            items.append("depends_on=" + format_value(tuple(f"i{p}" for p in after)).replace("'", ""))
+        return "  {" + ", ".join(items) + "}" if items else ""
 
     def loop(self, node: Loop, depth: int) -> None:
         pad = "  " * depth
@@ -110,6 +127,8 @@ class _Printer:
                 params.append(f"{name}={format_value(value)}")
         self.lines.append(f"kernel {program.kernel}({', '.join(params)}) target={program.target}")
         self.body(program.body, 1)
+        for consumer, producers in program.schedule:
+            self.lines.append(f"  schedule {consumer!r} after " + ", ".join(repr(p) for p in producers))
         if program.outputs:
             self.lines.append("  return " + ", ".join(format_value(v) for v in program.outputs))
         for text in program.prints:

@@ -45,6 +45,8 @@ class Instruction:
     operands: tuple[tuple[str, Any], ...]
     origin: Origin
     name: str | None = None  # the user's `name=` (scheduling label)
+    id: int = field(default=-1, compare=False)  # emission number, the key of `Program.depends_on`
+    no_reorder: int | None = None  # the outermost `nl.no_reorder()` region it was emitted in
 
     def operand(self, key: str, default: Any = None) -> Any:
         for name, value in self.operands:
@@ -91,6 +93,10 @@ class Program:
     body: list[Node] = field(default_factory=list)
     outputs: tuple[Any, ...] = ()  # AccessPatterns (or Unknown) returned by the kernel
     prints: list[str] = field(default_factory=list)
+    #: Scheduling metadata (nki-language-rules.md §2.9): `consumer.depends_on(producer)` edges by
+    #: `Instruction.id`, and the `kernel.with_schedule([...])` pairs by `name=`.
+    depends_on: list[tuple[int, int]] = field(default_factory=list)
+    schedule: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def instructions(self) -> Iterator[Instruction]:
         """Every instruction in program order, loop bodies included (each once)."""

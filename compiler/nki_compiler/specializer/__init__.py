@@ -23,7 +23,9 @@ from nki_compiler.source import Span
 from nki_compiler.specializer.emit import BudgetExceeded, Budgets, Builder, TensorFact
 from nki_compiler.specializer.facts import TensorFact as ArgumentFact
 from nki_compiler.specializer.facts import gather_facts, parse_args_text
+from nki_compiler.specializer.host_objects import rebuild
 from nki_compiler.specializer.interpreter import Abort, Frame, Interpreter, _Return
+from nki_compiler.specializer.schedule_pairs import read_schedule
 from nki_compiler.specializer.tensors import Tensor
 from nki_compiler.specializer.values import UNKNOWN
 
@@ -79,6 +81,8 @@ def specialize(
     except RecursionError:
         failed = True
         _report_budget(interp, module, node, BudgetExceeded("the Python stack ran out while inlining calls"))
+    if not failed:
+        read_schedule(interp, module, kernel_name, program, builder.complete)
     facts_by_path = builder.facts
     return SpecializeResult(
         None if failed else program,
@@ -108,12 +112,14 @@ def _bind_arguments(
         {p.arg: d for p, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=False) if d is not None}
     )
     bound: list[tuple[str, Any]] = []
+    # nki-api.md §2.2 item 1: array arguments are `nl.hbm` tensors, shared by both cores under LNC2.
+    buffer = "shared_hbm" if interp.num_programs > 1 else "private_hbm"
     for param in params:
         value: Any = UNKNOWN
         if param.arg in arguments:
-            value = arguments[param.arg]
+            value = rebuild(interp, arguments[param.arg])
             if isinstance(value, ArgumentFact):
-                storage = builder.storage(value.shape, value.dtype, "shared_hbm", param.arg, kind="arg")
+                storage = builder.storage(value.shape, value.dtype, buffer, param.arg, kind="arg")
                 builder.written.add(storage.id)
                 value = Tensor.whole(storage)
         elif param.arg in defaults:

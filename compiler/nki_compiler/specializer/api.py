@@ -13,6 +13,7 @@ import nki.isa as nisa
 import nki.language as nl
 from nki_compiler.ir.access import DTYPE_BYTES
 from nki_compiler.ir.opcodes import BY_NAME, Opcode
+from nki_compiler.ir.program import Instruction
 from nki_compiler.specializer.binding import bind_arguments
 from nki_compiler.specializer.contracts import check_instruction
 from nki_compiler.specializer.generations import check_language_operator
@@ -71,8 +72,8 @@ class Call:
     def origin(self) -> Any:
         return self.interp.origin(self.frame, self.node)
 
-    def emit(self, opcode: Opcode, operands: dict[str, Any], name: Any = None) -> None:
-        self.interp.builder.emit(opcode, operands, self.origin(), name)
+    def emit(self, opcode: Opcode, operands: dict[str, Any], name: Any = None) -> Instruction:
+        return self.interp.builder.emit(opcode, operands, self.origin(), name)
 
 
 def call_api(
@@ -136,8 +137,15 @@ def _isa(call: Call) -> Any:
             return InstructionHandle(name, call.node)
     check_instruction(call.interp, call.frame, name, call.node, call.values, call.nodes)
     operands = {k: v for k, v in call.values.items() if k != "name"}
-    call.emit(opcode, operands, call.get("name"))
-    return InstructionHandle(name, call.node)
+    instruction = call.emit(opcode, operands, call.get("name"))
+    return InstructionHandle(name, call.node, instruction.id)
+
+
+def depends_on(interp: Interpreter, handle: InstructionHandle, producers: list[Any]) -> InstructionHandle:
+    """`inst.depends_on(*producers)`: explicit scheduling edges; unknown producers add nothing."""
+    ids = [p.instruction for p in producers if isinstance(p, InstructionHandle)]
+    interp.builder.depends_on(handle.instruction, ids)
+    return handle
 
 
 # -- nki.language ----------------------------------------------------------------------------------------

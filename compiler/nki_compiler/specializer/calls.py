@@ -48,6 +48,10 @@ def apply(
         return _builtin(interp, frame, callee.name, args, kwargs, node)
     if isinstance(callee, TensorMethod):
         return _tensor_method(interp, frame, callee, args, kwargs, node)
+    if isinstance(callee, PyMethod) and isinstance(callee.receiver, InstructionHandle):
+        from nki_compiler.specializer.api import depends_on
+
+        return depends_on(interp, callee.receiver, args)
     if isinstance(callee, PyMethod):
         return _py_method(callee, args, kwargs)
     qualname = getattr(callee, "__nki_qualname__", None)

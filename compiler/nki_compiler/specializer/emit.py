@@ -4,6 +4,8 @@ and the per-span tensor facts the editor shows."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +78,9 @@ class Builder:
     _bodies: list[list[Node]] = field(default_factory=list)
     _next_storage: int = 0
     _next_register: int = 0
+    _next_instruction: int = 0
+    _next_region: int = 0
+    _region: int | None = None  # the `nl.no_reorder()` region being executed (dynamically scoped)
     _emitted: int = 0
     _started: float = field(default_factory=time.monotonic)
 
@@ -140,13 +145,33 @@ class Builder:
         if any(is_unknown(v) for v in operands.values()):
             self.complete = False
         converted = tuple((key, to_operand(value)) for key, value in operands.items())
-        instruction = Instruction(opcode, converted, origin, name if isinstance(name, str) else None)
+        label = name if isinstance(name, str) else None
+        instruction = Instruction(opcode, converted, origin, label, self._next_instruction, self._region)
+        self._next_instruction += 1
         self.append(instruction)
         for key in ("dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"):
             target = operands.get(key)
             if isinstance(target, Tensor):
                 self.written.add(target.storage.id)
         return instruction
+
+    # -- scheduling metadata (nki-language-rules.md §2.9) -------------------------------------------
+    @contextmanager
+    def no_reorder(self, active: bool = True) -> Iterator[None]:
+        """Instructions emitted inside share one region; a nested block stays in the outer region."""
+        outer = self._region
+        if active and outer is None:
+            self._region = self._next_region
+            self._next_region += 1
+        try:
+            yield
+        finally:
+            self._region = outer
+
+    def depends_on(self, consumer: int, producers: list[int]) -> None:
+        for producer in producers:
+            if 0 <= producer != consumer and consumer >= 0:
+                self.program.depends_on.append((consumer, producer))
 
     def open_body(self) -> None:
         self._bodies.append([])

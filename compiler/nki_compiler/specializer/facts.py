@@ -39,6 +39,25 @@ class TensorFact:
         return f"{self.dtype}[{','.join(str(d) for d in self.shape)}]"
 
 
+@dataclass(frozen=True)
+class ObjectFact:
+    """A host `NKIObject` instance given as an argument, by the source file and qualified name of its class
+    and its instance `__dict__` (nki-language-rules.md §1.3); the specializer re-creates it from that."""
+
+    path: str
+    qualname: str
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class EnumFact:
+    """A member of a user `Enum` given as an argument (or held by an `ObjectFact`)."""
+
+    path: str
+    qualname: str
+    member: str
+
+
 def parse_value(text: str) -> Any:
     """`float32[128,512]` -> TensorFact; a Python literal -> its value; anything else -> None."""
     text = text.strip()

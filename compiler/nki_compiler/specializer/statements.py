@@ -21,6 +21,7 @@ from nki_compiler.specializer.interpreter import (
 from nki_compiler.specializer.tensors import Tensor
 from nki_compiler.specializer.values import (
     UNKNOWN,
+    ContextManager,
     DynamicRange,
     Function,
     Instance,
@@ -221,9 +222,10 @@ def _function_def(interp: Interpreter, frame: Frame, stmt: ast.FunctionDef) -> N
 
 
 def _with(interp: Interpreter, frame: Frame, stmt: ast.With) -> None:
-    for item in stmt.items:
-        interp.eval(frame, item.context_expr)
-    interp.run_block(frame, stmt.body)
+    managers = [interp.eval(frame, item.context_expr) for item in stmt.items]
+    ordered = any(isinstance(m, ContextManager) and m.name == "no_reorder" for m in managers)
+    with interp.builder.no_reorder(ordered):
+        interp.run_block(frame, stmt.body)
 
 
 HANDLERS: dict[type, Callable[[Interpreter, Frame, Any], None]] = {

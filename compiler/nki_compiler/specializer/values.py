@@ -138,6 +138,7 @@ class InstructionHandle:
 
     opcode: str
     call: ast.Call
+    instruction: int = -1  # `Instruction.id` of the emitted instruction
 
 
 @dataclass(frozen=True)
