@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frontend", choices=("auto", "parser", "tracer"), default="auto")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix: apply unsafe fixes too")
-    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    parser.add_argument(
+        "--diff", action="store_true", help="print the fixes as a unified diff; write nothing"
+    )
     parser.add_argument("--show-fixes", action="store_true", help="list available fixes with each diagnostic")
     return parser
 
@@ -147,11 +149,7 @@ def run_ir(args: argparse.Namespace, out: TextIO) -> int:
     except CommandError as error:
         sys.stderr.write(f"nki-ls: {error}\n")
         return EXIT_FAILURE
-    out.write(text)
-    index = LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
-    for d in diagnostics:
-        sys.stderr.write(render.text(d, index, _display(path), False) + "\n\n")
-    return EXIT_ERRORS if any(d.severity is Severity.ERROR for d in diagnostics) else EXIT_OK
+    return _report_kernel_output(path, text, diagnostics, out)
 
 
 def run_profile(args: argparse.Namespace, out: TextIO) -> int:
@@ -164,6 +162,11 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
     except CommandError as error:
         sys.stderr.write(f"nki-ls: {error}\n")
         return EXIT_FAILURE
+    return _report_kernel_output(path, text, diagnostics, out)
+
+
+def _report_kernel_output(path: str, text: str, diagnostics: list[Diagnostic], out: TextIO) -> int:
+    """Print a kernel command's text on stdout and its diagnostics (with carets) on stderr."""
     out.write(text)
     index = LineIndex(Path(path).read_text(encoding="utf-8", errors="replace"))
     for d in diagnostics:
@@ -192,7 +195,9 @@ def _apply_fixes(
                 fixed_texts[path] = new_text
             if diff:
                 name = _display(path)
-                lines = difflib.unified_diff(text.splitlines(True), new_text.splitlines(True), f"a/{name}", f"b/{name}")
+                lines = difflib.unified_diff(
+                    text.splitlines(True), new_text.splitlines(True), f"a/{name}", f"b/{name}"
+                )
                 out.writelines(line if line.endswith("\n") else line + "\n" for line in lines)
             else:
                 Path(path).write_text(new_text, encoding="utf-8")

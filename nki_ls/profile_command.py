@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from nki_compiler.backend import BackendResult, run_backend
@@ -12,20 +11,14 @@ from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.specializer import specialize
 from nki_compiler.specializer.emit import Budgets
-from nki_ls.commands import CommandError
+from nki_ls.commands import kernel_module
 
 
 def profile_result(path: str, kernel: str, target: str = "trn2", facts: dict[str, Any] | None = None,
                    workspace: Workspace | None = None,
                    budgets: Budgets | None = None) -> tuple[BackendResult | None, list[Diagnostic]]:  # fmt: skip
-    if not Path(path).is_file():
-        raise CommandError(f"no such file: {path}")
     workspace = workspace or Workspace()
-    module = workspace.module(path)
-    if module is None or module.tree is None:
-        raise CommandError(f"cannot parse {path}")
-    if kernel not in module.definitions:
-        raise CommandError(f"no kernel named {kernel!r} in {path}")
+    module = kernel_module(workspace, path, kernel)
     result = specialize(workspace, module, kernel, facts=facts, target=target, budgets=budgets)
     if result.program is None:
         return None, result.diagnostics

@@ -6,9 +6,9 @@ from lsprotocol import types
 
 from nki_compiler import api
 from nki_compiler.source import Encoding
-from nki_ls import convert
 from nki_ls.features import names
-from nki_ls.features.diagnostics import Documents, normalize
+from nki_ls.features.cursor import cursor_at
+from nki_ls.features.diagnostics import Documents
 
 TRIGGER_CHARACTERS = [".", "(", ","]
 
@@ -28,12 +28,10 @@ _KINDS = {
 def completion(
     documents: Documents, uri: str, position: types.Position, encoding: Encoding, target: str
 ) -> types.CompletionList | None:
-    path = normalize(convert.path_of(uri))
-    module = documents.module(path)
-    if module is None:
+    cursor = cursor_at(documents, uri, position, encoding)
+    if cursor is None:
         return None
-    index = module.source.index
-    offset = convert.offset_of(index, position, encoding)
+    module, index, offset = cursor.module, cursor.index, cursor.offset
     line_start = index.line_starts[index.line_of(offset)]
     before = index.text[line_start:offset]
     bases = names.import_bases(module, index.text)

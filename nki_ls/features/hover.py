@@ -9,7 +9,8 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.source import Encoding, Span
 from nki_ls import convert
 from nki_ls.features import names
-from nki_ls.features.diagnostics import Documents, normalize
+from nki_ls.features.cursor import cursor_at
+from nki_ls.features.diagnostics import Documents
 from nki_ls.features.specialized import Specializations
 from nki_ls.features.tensor_hover import tensor_hover_markdown
 
@@ -23,12 +24,10 @@ def hover(
     specializations: Specializations | None = None,
 ) -> types.Hover | None:
     """An `nl.*`/`nisa.*` name's documentation, else (with `specializations`) tensor/parameter/loop facts."""
-    path = normalize(convert.path_of(uri))
-    module = documents.module(path)
-    if module is None:
+    cursor = cursor_at(documents, uri, position, encoding)
+    if cursor is None:
         return None
-    index = module.source.index
-    offset = convert.offset_of(index, position, encoding)
+    module, index, offset = cursor.module, cursor.index, cursor.offset
     line = index.line_of(offset)
     line_start = index.line_starts[line]
     reference = names.reference_at(index.line_text(line), offset - line_start)

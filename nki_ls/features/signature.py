@@ -6,9 +6,9 @@ from lsprotocol import types
 
 from nki_compiler import api
 from nki_compiler.source import Encoding
-from nki_ls import convert
 from nki_ls.features import names
-from nki_ls.features.diagnostics import Documents, normalize
+from nki_ls.features.cursor import cursor_at
+from nki_ls.features.diagnostics import Documents
 from nki_ls.features.hover import api_markdown
 
 TRIGGER_CHARACTERS = ["(", ","]
@@ -17,12 +17,10 @@ TRIGGER_CHARACTERS = ["(", ","]
 def signature_help(
     documents: Documents, uri: str, position: types.Position, encoding: Encoding, target: str
 ) -> types.SignatureHelp | None:
-    path = normalize(convert.path_of(uri))
-    module = documents.module(path)
-    if module is None:
+    cursor = cursor_at(documents, uri, position, encoding)
+    if cursor is None:
         return None
-    index = module.source.index
-    offset = convert.offset_of(index, position, encoding)
+    module, index, offset = cursor.module, cursor.index, cursor.offset
     call = names.call_at(index.text, offset)
     if call is None:
         return None

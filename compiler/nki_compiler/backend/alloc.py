@@ -99,14 +99,14 @@ def _allocate_memory(model: Model, memory: str, buffers: list[Buffer], result: A
         live = ranges[buffer.id]
         sweep.advance(live.start)
         pins = [p for p in pinned_placements if ranges[p.buffer].overlaps(live)]
-        placement = _first_fit(buffer, sweep.recent, [], limit) or _first_fit(buffer, sweep.live, pins, limit)
-        if placement is None:
+        found = _first_fit(buffer, sweep.recent, [], limit) or _first_fit(buffer, sweep.live, pins, limit)
+        if found is None:
             overlapping = [p for p in placed_live.values() if ranges[p.buffer].end >= live.start] + pins
             result.diagnostics.append(_overflow(model, memory, buffer, overlapping, limit, result))
             continue
-        result.placements[buffer.id] = placement
-        placed_live[buffer.id] = placement
-        sweep.place(_rect(placement), live)
+        result.placements[buffer.id] = found
+        placed_live[buffer.id] = found
+        sweep.place(_rect(found), live)
 
 
 def _sweep(memory: str, limit: int, pinned: list[Placement], free: list[Buffer]) -> Sweep:

@@ -40,7 +40,7 @@ def bind_arguments(
 def _plan(signature: inspect.Signature, positional: int, keywords: tuple[str, ...], partial: bool) -> _Plan:
     bind = signature.bind_partial if partial else signature.bind
     markers = bind(*(_Positional(i) for i in range(positional)), **{k: _Keyword(k) for k in keywords})
-    plan = []
+    plan: list[tuple[str, str, Any]] = []
     for name, marker in markers.arguments.items():
         if isinstance(marker, _Positional):
             plan.append((name, "positional", int(marker)))
