@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from nki_compiler.diagnostics.codes import matches
 from nki_compiler.diagnostics.model import Diagnostic
@@ -32,6 +32,9 @@ from nki_compiler.frontend.checks.base import (
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, build_scope
 from nki_compiler.frontend.workspace import Workspace
+
+if TYPE_CHECKING:
+    from nki_compiler.incremental import FunctionCache
 
 T = TypeVar("T")
 _SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
@@ -104,9 +107,11 @@ def analyze(
     modules: list[ModuleInfo],
     config: CheckConfig,
     errors: list[InternalError] | None = None,
+    function_cache: FunctionCache | None = None,
 ) -> dict[str, list[Diagnostic]]:
-    """Diagnostics of the given modules (kernel scope is computed from their roots, across imports)."""
-    return analyze_with_scope(workspace, modules, config, errors)[0]
+    """Diagnostics of the given modules (kernel scope is computed from their roots, across imports).
+    A `function_cache` (`incremental.py`) reuses per-function results of earlier versions."""
+    return analyze_with_scope(workspace, modules, config, errors, function_cache)[0]
 
 
 def analyze_with_scope(
@@ -114,13 +119,14 @@ def analyze_with_scope(
     modules: list[ModuleInfo],
     config: CheckConfig,
     errors: list[InternalError] | None = None,
+    function_cache: FunctionCache | None = None,
 ) -> tuple[dict[str, list[Diagnostic]], KernelScope]:
     where = modules[0].path if len(modules) == 1 else "<kernel scope>"
     scope = _guarded(errors, where, "kernel scope", partial(build_scope, workspace, modules)) or KernelScope()
     reporter = Reporter(config.options())
     wanted = {m.path for m in modules}
     for module in modules:
-        _check_module(module, scope, reporter, errors)
+        _check_module(module, scope, reporter, errors, function_cache)
     results: dict[str, list[Diagnostic]] = {m.path: [] for m in modules}
     for diagnostic in reporter.diagnostics:
         if diagnostic.path in wanted and config.wants(diagnostic.code):
@@ -132,7 +138,11 @@ def analyze_with_scope(
 
 
 def _check_module(
-    module: ModuleInfo, scope: KernelScope, reporter: Reporter, errors: list[InternalError] | None
+    module: ModuleInfo,
+    scope: KernelScope,
+    reporter: Reporter,
+    errors: list[InternalError] | None,
+    function_cache: FunctionCache | None = None,
 ) -> None:
     for diagnostic in module.parse_diagnostics:
         reporter.add(diagnostic)
@@ -148,7 +158,10 @@ def _check_module(
                 _guarded(errors, path, _name(class_check), partial(class_check, context, klass))
     for function in scope.in_file(path):
         function_context = FunctionContext(module, scope, reporter, function=function)
-        _guarded(errors, path, f"checks of `{function.name}`", partial(run_function_checks, function_context))
+        run = partial(run_function_checks, function_context)
+        if function_cache is not None:
+            run = partial(function_cache.run, function_context, run_function_checks)
+        _guarded(errors, path, f"checks of `{function.name}`", run)
 
 
 def _guarded(errors: list[InternalError] | None, path: str, stage: str, action: Callable[[], T]) -> T | None:

@@ -38,7 +38,7 @@ def kernel_target(documents: Documents, arguments: list[Any] | None, encoding: E
             raise CommandError(f"no kernel named {which!r} in {path}")
         return path, which
     if isinstance(which, dict):
-        position = types.Position(line=int(which.get("line", 0)), character=int(which.get("character", 0)))
+        position = _position_of(which)
         offset = convert.offset_of(module.source.index, position, encoding)
         for kernel in kernel_facts(module):
             span = module.source.index.span_of_ast(kernel.node)
@@ -48,6 +48,13 @@ def kernel_target(documents: Documents, arguments: list[Any] | None, encoding: E
     if len(kernels) == 1:
         return path, kernels[0]
     raise CommandError(f"{path} has {len(kernels)} kernels; name one ({', '.join(kernels) or 'none'})")
+
+
+def _position_of(which: dict[str, Any]) -> types.Position:
+    line, character = which.get("line", 0), which.get("character", 0)
+    if not all(type(value) is int and 0 <= value < 2**31 for value in (line, character)):
+        raise CommandError("expected a position with non-negative integer `line` and `character`")
+    return types.Position(line=line, character=character)
 
 
 def _unpack(arguments: list[Any] | None) -> tuple[str, Any]:

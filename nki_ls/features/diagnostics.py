@@ -17,6 +17,7 @@ from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.walk import clear_caches
 from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.incremental import FunctionCache
 from nki_compiler.source import LineIndex
 from nki_compiler.version import __version__
 
@@ -75,6 +76,8 @@ class Documents:
     stale: set[str] = field(default_factory=set)
     #: Bumped whenever anything invalidates results, so pull clients see a new result id.
     generation: int = 0
+    #: Per-function check results reused across versions (`incremental.py`); None analyses from scratch.
+    function_cache: FunctionCache | None = field(default_factory=FunctionCache)
 
     # -- document lifecycle: each returns the open files whose diagnostics may have changed
 
@@ -85,6 +88,7 @@ class Documents:
         path = normalize(path)
         self.versions[path] = version
         self.workspace.set_text(path, text)
+        self._forget_functions(keep=path)
         return self._invalidate(path)
 
     def close(self, path: str) -> set[str]:
@@ -93,6 +97,7 @@ class Documents:
         self.workspace.overlays.pop(path, None)
         self.workspace.forget(path)
         self.cache.pop(path, None)
+        self._forget_functions(keep=None)
         affected = self._invalidate(path)
         self.imports.pop(path, None)
         self.inputs.pop(path, None)
@@ -103,11 +108,13 @@ class Documents:
         path = normalize(path)
         if path not in self.versions:
             self.workspace.forget(path)
+        self._forget_functions(keep=None)
         return self._invalidate(path)
 
     def set_config(self, config: CheckConfig) -> set[str]:
         self.config = config
         self.cache.clear()
+        self._forget_functions(keep=None)
         self.generation += 1
         return set(self.versions)
 
@@ -155,7 +162,7 @@ class Documents:
         imports = self._track_imports(module)
         importers = [m for m in (self._module(p) for p in self._importers(path)) if m is not None]
         try:
-            results = analyze(self.workspace, [module, *importers], self.config)
+            results = analyze(self.workspace, [module, *importers], self.config, function_cache=self.function_cache)
             diagnostics = tuple(results.get(module.path, []))
         except Exception:  # internal error: log it with the version, keep serving
             log.exception("nki-ls %s: analysis of %s failed", __version__, path)
@@ -218,6 +225,14 @@ class Documents:
                 if target is not None:
                     found.append(target)
         return found
+
+    def _forget_functions(self, keep: str | None) -> None:
+        """Names in one file may resolve through another: a change keeps only the changed file's results."""
+        if self.function_cache is not None:
+            if keep is None:
+                self.function_cache.clear()
+            else:
+                self.function_cache.forget_other_files(keep)
 
     def _invalidate(self, path: str) -> set[str]:
         # Other files' closures may run through `path`; its own is re-validated by its import statements.

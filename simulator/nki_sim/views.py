@@ -3,7 +3,9 @@
 A view is (storage, offset, shape, strides), all in elements, like `NkiTensor` (nki-api.md §3.8/§3.9):
 element `(i0, ..., in)` lives at flat storage element `offset + sum(strides[k] * i_k)`. `make_view` builds a
 NumPy view sharing the storage's memory (writes go through) after checking that every addressed element is
-inside the storage; an access pattern reaching outside raises `OutOfBoundsError`.
+inside the storage; an access pattern reaching outside raises `OutOfBoundsError`. A storage keeps the views
+made over it (up to `VIEW_CACHE_SIZE` per storage), so an access pattern met again costs one dict lookup:
+a storage's `data` array is never replaced, only written in place.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = ["Storage", "TensorView", "make_view", "ON_CHIP", "BUFFERS"]
 
 _RAW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 BUFFERS = ("hbm", "shared_hbm", "private_hbm", "sbuf", "psum")
+VIEW_CACHE_SIZE = 256
 ON_CHIP = ("sbuf", "psum")
 
 
@@ -35,6 +38,8 @@ class Storage:
     data: np.ndarray  # flat, contiguous, in the storage dtype
     #: PSUM only: which elements a matmul has written (drives `accumulate=None` and the UB warning).
     matmul_written: np.ndarray | None = field(default=None, repr=False)
+    #: (offset, shape, strides, dtype name) -> the checked view (see `make_view`).
+    views: dict[tuple[object, ...], TensorView] = field(default_factory=dict, repr=False)
 
     @classmethod
     def fresh(
@@ -83,6 +88,15 @@ class TensorView:
     dtype: str
     offset: int
     strides: tuple[int, ...]
+    # Derived from `array` once (views are cached and their arrays never replaced); read on every operand.
+    shape: tuple[int, ...] = field(init=False, repr=False)
+    partitions: int = field(init=False, repr=False)
+    free_size: int = field(init=False, repr=False)  # elements per partition (product of the free dims)
+
+    def __post_init__(self) -> None:
+        self.shape = tuple(self.array.shape)
+        self.partitions = self.shape[0] if self.shape else 1
+        self.free_size = self.array.size // max(self.partitions, 1)
 
     @property
     def buffer(self) -> str:
@@ -93,21 +107,8 @@ class TensorView:
         return self.storage.name
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.array.shape)
-
-    @property
     def on_chip(self) -> bool:
         return self.storage.on_chip
-
-    @property
-    def partitions(self) -> int:
-        return self.array.shape[0] if self.array.ndim else 1
-
-    @property
-    def free_size(self) -> int:
-        """Elements per partition (product of the free dims)."""
-        return self.array.size // max(self.partitions, 1)
 
     def element_indices(self) -> np.ndarray:
         """Flat storage index of every element, shaped like the view."""
@@ -128,6 +129,33 @@ def make_view(
     opcode: str = "access_pattern",
 ) -> TensorView:
     """A bounds-checked NumPy view of `storage`; `dtype` reinterprets the bits (`t.view(dtype)`)."""
+    shape, strides = tuple(shape), tuple(strides)
+    key = (
+        offset,
+        shape,
+        strides,
+        dtype if dtype is None or isinstance(dtype, str) else getattr(dtype, "name", dtype),
+    )
+    try:
+        cached = storage.views.get(key)
+    except TypeError:  # an unhashable dtype object: build the view uncached
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    view = _checked_view(storage, int(offset), shape, strides, dtype, opcode)
+    if key is not None and len(storage.views) < VIEW_CACHE_SIZE:
+        storage.views[key] = view
+    return view
+
+
+def _checked_view(
+    storage: Storage,
+    offset: int,
+    shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    dtype: object,
+    opcode: str,
+) -> TensorView:
     shape, strides = tuple(int(n) for n in shape), tuple(int(s) for s in strides)
     if len(shape) != len(strides):
         raise SimulationError(
@@ -151,13 +179,23 @@ def make_view(
     if math.prod(shape) == 0:
         array = np.empty(shape, dtype=flat.dtype)
     else:
-        item = flat.itemsize
-        # as_strided cannot rebuild ml_dtypes arrays from their array interface: stride raw bits, then view.
-        raw = flat.view(_RAW[item])
-        array = np.lib.stride_tricks.as_strided(
-            raw[offset:], shape=shape, strides=tuple(s * item for s in strides), writeable=True
-        ).view(flat.dtype)
+        array = _strided(flat, offset, shape, strides)
     return TensorView(storage, array, name, offset, strides)
+
+
+def _strided(flat: np.ndarray, offset: int, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A writeable view of `flat` (bounds already checked). ml_dtypes arrays cannot be rebuilt from their
+    array interface or buffer, so the raw bits are strided and then viewed as the element type."""
+    item = flat.itemsize
+    raw = flat.view(_RAW[item])
+    byte_strides = tuple(s * item for s in strides)
+    if raw.flags.writeable:
+        return np.ndarray(shape, raw.dtype, buffer=raw, offset=offset * item, strides=byte_strides).view(
+            flat.dtype
+        )
+    return np.lib.stride_tricks.as_strided(
+        raw[offset:], shape=shape, strides=byte_strides, writeable=True
+    ).view(flat.dtype)
 
 
 def _flat(storage: Storage, dtype: object, opcode: str) -> tuple[np.ndarray, str]:

@@ -330,13 +330,17 @@ class Interpreter:
         left = self.eval(frame, node.left)
         for op, right_node in zip(node.ops, node.comparators, strict=False):
             right = self.eval(frame, right_node)
-            if isinstance(left, Tensor) or isinstance(right, Tensor):
+            if _is_none_test(op, left, right):
+                # `tensor != None` tests presence (nki-library's optional arguments): identity, not a tile op
+                result = (left is right) == isinstance(op, ast.Eq)
+            elif isinstance(left, Tensor) or isinstance(right, Tensor):
                 from nki_compiler.specializer.python_ops import compare_on_tensor, is_tensor_comparison
 
                 if is_tensor_comparison(op):
                     compare_on_tensor(self, frame, node, op)
                 return UNKNOWN
-            result = compare(type(op), left, right)
+            else:
+                result = compare(type(op), left, right)
             if result is UNKNOWN or not result:
                 return result
             left = right
@@ -465,3 +469,10 @@ __all__ = [
     "DynamicRange",
     "BoundMethod",
 ]
+
+
+def _is_none_test(op: ast.cmpop, left: Any, right: Any) -> bool:
+    """`x == None` / `x != None` with both sides known: decided by identity."""
+    if not isinstance(op, (ast.Eq, ast.NotEq)) or is_unknown(left) or is_unknown(right):
+        return False
+    return left is None or right is None

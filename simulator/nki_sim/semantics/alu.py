@@ -26,6 +26,8 @@ class AluOp:
     reducible: bool = False
     identity: float | None = None  # reset value of an accumulator reducing with this op
     min_generation: int = 2
+    #: The NumPy ufunc computing `fn` exactly for fp32 operands, so results can go straight into fp32 `out=`.
+    ufunc: np.ufunc | None = None
 
     @property
     def is_bitvec(self) -> bool:
@@ -80,11 +82,11 @@ _OPS = [
     AluOp("bitwise_xor", "bitvec", np.bitwise_xor, True, 0),
     AluOp("left_shift", "bitvec", _shift_left),
     AluOp("right_shift", "bitvec", _shift_right),
-    AluOp("add", "arith", _safe(np.add), True, 0.0),
-    AluOp("subtract", "arith", _safe(np.subtract), True, 0.0),
-    AluOp("multiply", "arith", _safe(np.multiply), True, 1.0),
-    AluOp("maximum", "arith", _safe(np.maximum), True, -np.inf),
-    AluOp("minimum", "arith", _safe(np.minimum), True, np.inf),
+    AluOp("add", "arith", _safe(np.add), True, 0.0, ufunc=np.add),
+    AluOp("subtract", "arith", _safe(np.subtract), True, 0.0, ufunc=np.subtract),
+    AluOp("multiply", "arith", _safe(np.multiply), True, 1.0, ufunc=np.multiply),
+    AluOp("maximum", "arith", _safe(np.maximum), True, -np.inf, ufunc=np.maximum),
+    AluOp("minimum", "arith", _safe(np.minimum), True, np.inf, ufunc=np.minimum),
     AluOp("equal", "arith", _cmp(np.equal)),
     AluOp("not_equal", "arith", _cmp(np.not_equal)),
     AluOp("greater_equal", "arith", _cmp(np.greater_equal)),
@@ -94,8 +96,8 @@ _OPS = [
     AluOp("logical_and", "arith", lambda a, b: (_bool(a) & _bool(b)).astype(F32), True, 1.0),
     AluOp("logical_or", "arith", lambda a, b: (_bool(a) | _bool(b)).astype(F32), True, 0.0),
     AluOp("logical_xor", "arith", lambda a, b: (_bool(a) ^ _bool(b)).astype(F32), True, 0.0),
-    AluOp("power", "arith", _safe(np.power)),
-    AluOp("divide", "arith", _safe(np.divide)),
+    AluOp("power", "arith", _safe(np.power), ufunc=np.power),
+    AluOp("divide", "arith", _safe(np.divide), ufunc=np.divide),
     AluOp("abs_max", "arith", _abs_pick(True), min_generation=4),
     AluOp("abs_min", "arith", _abs_pick(False), min_generation=4),
     AluOp("abs", "unary", _safe(np.abs)),

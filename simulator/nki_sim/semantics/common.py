@@ -13,7 +13,7 @@ from nki_sim.views import TensorView
 
 __all__ = [
     "Core", "TensorView", "name_of", "require", "require_target", "require_buffer", "require_same_pf",
-    "read", "read_pf", "write", "write_pf", "scalar_or_column", "require_dtype", "reduce_cmd_name",
+    "read", "read_pf", "write", "write_pf", "fp32_out", "scalar_or_column", "require_dtype", "reduce_cmd_name",
 ]  # fmt: skip
 
 Scalar = float | int
@@ -66,15 +66,15 @@ def require_dtype(opcode: str, operand: str, t: TensorView, allowed: tuple[str, 
 
 def require_same_pf(opcode: str, **tiles: TensorView) -> None:
     """Same partition count and same number of elements per partition (free shapes may differ)."""
-    items = list(tiles.items())
+    items = list(tiles.items())  # the message is formatted only on failure (hot path)
     first_name, first = items[0]
     for name, t in items[1:]:
-        require(
-            (t.partitions, t.free_size) == (first.partitions, first.free_size),
-            opcode,
-            f"{name} {list(t.shape)} and {first_name} {list(first.shape)} differ in partitions or elements per partition",
-            "§4.0 element-wise operands: same partitions and elements per partition",
-        )
+        if t.partitions != first.partitions or t.free_size != first.free_size:
+            raise SimulationError(
+                opcode,
+                f"{name} {list(t.shape)} and {first_name} {list(first.shape)} differ in partitions or elements per partition",
+                "§4.0 element-wise operands: same partitions and elements per partition",
+            )
 
 
 def require_not_both_psum(opcode: str, **tiles: TensorView | Any) -> None:
@@ -111,6 +111,15 @@ def write(t: TensorView, values: np.ndarray | Scalar) -> None:
 def write_pf(t: TensorView, values: np.ndarray) -> None:
     """Store `[P, F]` values into the view (element order = flattened free dims)."""
     write(t, np.asarray(values).reshape(t.shape))
+
+
+def fp32_out(t: TensorView) -> np.ndarray | None:
+    """`t` as a writeable fp32 `[P, F]` view when it stores plain fp32 (results need no rounding), so an
+    engine can compute straight into it; None when storing needs a conversion or `[P, F]` is not a view."""
+    if t.dtype != "float32" or t.array.dtype != np.float32:
+        return None
+    out = t.array.reshape(t.partitions, t.free_size)
+    return out if out.size == 0 or np.may_share_memory(out, t.array) else None
 
 
 def scalar_or_column(opcode: str, operand: str, value: Any, partitions: int) -> np.ndarray:

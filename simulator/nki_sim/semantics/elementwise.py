@@ -7,11 +7,13 @@ from typing import Any
 import numpy as np
 
 from nki_sim import numerics
+from nki_sim.errors import SimulationError
 from nki_sim.semantics.alu import AluOp, alu_op
 from nki_sim.semantics.common import (
     Core,
     TensorView,
     bits,
+    fp32_out,
     name_of,
     read_pf,
     require,
@@ -33,12 +35,11 @@ EXACT_OPS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "m
 
 def resolve_op(core: Core, opcode: str, field: str, op: Any, kinds: tuple[str, ...]) -> AluOp:
     found = alu_op(name_of(op))
-    require(
-        found is not None, opcode, f"{field}={name_of(op)} is not an ALU operator", "§4.0.2 ALU operators"
-    )
-    assert found is not None
-    require(found.kind in kinds, opcode, f"{field}={found.name} is {found.kind}; expected {' or '.join(kinds)}",
-            "§4.0.2 operator class")  # fmt: skip
+    if found is None:
+        raise SimulationError(opcode, f"{field}={name_of(op)} is not an ALU operator", "§4.0.2 ALU operators")
+    if found.kind not in kinds:
+        raise SimulationError(opcode, f"{field}={found.name} is {found.kind}; expected {' or '.join(kinds)}",
+                              "§4.0.2 operator class")  # fmt: skip
     if found.min_generation > core.generation:
         require_target(core, opcode, found.min_generation, f"{field}={found.name}")
     return found
@@ -54,6 +55,17 @@ def apply(op: AluOp, a: np.ndarray, b: Any, reverse: bool = False) -> np.ndarray
     if op.is_unary:
         return op.fn(a)
     return op.fn(b, a) if reverse else op.fn(a, b)
+
+
+def store(dst: TensorView, op: AluOp, a: np.ndarray, b: Any, reverse: bool = False) -> None:
+    """`dst = op(a, b)` for fp32 `[P, F]` operands: computed straight into a plain-fp32 destination when the
+    operator is one ufunc (the same values, no temporary), else computed and then rounded on write."""
+    out = fp32_out(dst) if op.ufunc is not None else None
+    if out is None:
+        write_pf(dst, apply(op, a, b, reverse))
+        return
+    with np.errstate(all="ignore"):
+        op.ufunc(*((b, a) if reverse else (a, b)), out=out)  # type: ignore[misc]
 
 
 @instruction
@@ -77,7 +89,7 @@ def tensor_tensor(
         a, b = data1.array.reshape(dst.partitions, -1), data2.array.reshape(dst.partitions, -1)
         write_pf(dst, EXACT_OPS[alu.name](a.astype(np.int64), b.astype(np.int64)))
         return
-    write_pf(dst, alu.fn(read_pf(data1), read_pf(data2)))
+    store(dst, alu, read_pf(data1), read_pf(data2))
 
 
 def _exact_integer(alu: AluOp, engine: str, tiles: dict[str, TensorView]) -> bool:
@@ -135,12 +147,12 @@ def tensor_scalar(
         write_bits(dst, tmp)
         return
     x = read_pf(data)
-    tmp = apply(
-        first, x, None if first.is_unary else scalar_or_column(opcode, "operand0", operand0, P), reverse0
-    )
-    if second is not None:
-        tmp = apply(second, tmp, scalar_or_column(opcode, "operand1", operand1, P), reverse1)
-    write_pf(dst, tmp)
+    scalar0 = None if first.is_unary else scalar_or_column(opcode, "operand0", operand0, P)
+    if second is None:
+        store(dst, first, x, scalar0, reverse0)
+        return
+    tmp = apply(first, x, scalar0, reverse0)
+    store(dst, second, tmp, scalar_or_column(opcode, "operand1", operand1, P), reverse1)
 
 
 def _check_unary(core: Core, opcode: str, op: AluOp, operand: Any) -> None:

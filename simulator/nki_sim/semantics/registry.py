@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -37,17 +38,21 @@ def execute(core: Core, opcode: str, **operands: Any) -> None:
     core.executed += 1
 
 
+@functools.cache
+def _parameters(fn: Semantics) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(every operand name, the required ones) of a semantics function (after `core`)."""
+    parameters = list(inspect.signature(fn).parameters.items())[1:]
+    required = tuple(n for n, p in parameters if p.default is inspect.Parameter.empty)
+    return frozenset(n for n, _ in parameters), required
+
+
 def _check_parameters(opcode: str, fn: Semantics, operands: dict[str, Any]) -> None:
-    parameters = inspect.signature(fn).parameters
-    unknown = sorted(set(operands) - set(parameters))
-    if unknown:
+    names, required = _parameters(fn)
+    if not names.issuperset(operands):
+        unknown = sorted(set(operands) - names)
         raise SimulationError(
             opcode, f"unexpected operand(s) {', '.join(unknown)}", "§4 instruction signature"
         )
-    missing = [
-        n
-        for n, p in list(parameters.items())[1:]
-        if p.default is inspect.Parameter.empty and n not in operands
-    ]
+    missing = [n for n in required if n not in operands]
     if missing:
         raise SimulationError(opcode, f"missing operand(s) {', '.join(missing)}", "§4 instruction signature")

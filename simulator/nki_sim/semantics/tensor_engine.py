@@ -10,6 +10,7 @@ from nki_sim import numerics
 from nki_sim.semantics.common import (
     Core,
     TensorView,
+    fp32_out,
     name_of,
     read,
     read_pf,
@@ -126,6 +127,20 @@ def accumulate_into_psum(
     `accumulate=None` infers per location: the first matmul write overwrites, later ones add.
     `accumulate=True` onto a location no matmul wrote is undefined on hardware: warned, then simulated."""
     written = _written_view(dst)
+    out = fp32_out(dst) if accumulate is not None else None
+    if out is not None:  # plain fp32 PSUM: add or store in place (the same values, no temporaries)
+        if accumulate:
+            if written is not None and not written.all():
+                core.warn(
+                    op, f"accumulate=True onto PSUM {dst.name} locations never written by a matmul (UB)"
+                )
+            with np.errstate(all="ignore"):
+                np.add(out, result, out=out)
+        else:
+            out[...] = result
+        if written is not None:
+            written[...] = True
+        return
     old = read_pf(dst)
     if accumulate is None:
         add = written.reshape(old.shape) if written is not None else np.zeros(old.shape, bool)

@@ -12,6 +12,7 @@ from nki_compiler.frontend.checks import (  # noqa: F401  (imported for their re
     migration_isa,
     migration_loops,
     migration_tiles,
+    migration_values,
     runtime_loops,
     signatures,
     statements,

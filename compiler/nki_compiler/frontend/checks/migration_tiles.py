@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Callable
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext
 from nki_compiler.frontend.checks.migration_common import (
     ALLOCATORS,
+    Allocation,
+    allocation_of,
     alone_on_lines,
     argument,
     called,
     canonical,
     indentation,
+    is_int_literal,
     keyword,
     legacy,
+    literal_ints,
     module_alias,
 )
 from nki_compiler.frontend.checks.migration_grids import grid_fix, mask_fix
@@ -31,7 +36,11 @@ SAME_SHAPE_AS = {
     "activation": "data", "tensor_tensor": "data1", "tensor_scalar": "data", "tensor_copy": "src",
     "reciprocal": "data", "dropout": "data", "exponential": "src", "scalar_tensor_tensor": "data",
     "select_reduce": "on_true", "affine_select": "on_true_tile", "range_select": "on_true_tile",
+    "nc_match_replace8": "data",
 }  # fmt: skip
+#: Instructions whose result has a fixed number of elements per partition of the bound source operand.
+PER_PARTITION = {"bn_stats": "6", "bn_aggr": "2", "max8": "8"}
+PER_PARTITION_SOURCE = {"bn_stats": "data", "bn_aggr": "data", "max8": "src"}
 OWN_CODES = frozenset(
     {"iota", "memset", "nc_stream_shuffle", "register_move", "register_load", "register_store"}
 )
@@ -71,33 +80,36 @@ def _allocate_fix(
 ) -> tuple[Fix, ...]:
     statement = ctx.parent(call)
     nl = module_alias(ctx, "nki.language")
-    if not isinstance(statement, ast.Assign) or statement.value is not call or nl is None:
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is not call or nl is None:
         return ()
-    if (
-        len(statement.targets) != 1
-        or not isinstance(statement.targets[0], ast.Name)
-        or not alone_on_lines(ctx, statement)
-    ):
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    if len(targets) != 1 or not alone_on_lines(ctx, statement):
         return ()
     known = {k.arg: k.value for k in call.keywords if k.arg is not None and k.arg in signature.parameters}
+    dtype_kw = keyword(call, "dtype")
+    if len(known) != len(call.keywords) - (dtype_kw is not None):
+        return ()
     try:
         bound = signature.bind(_DST, *call.args, **known).arguments
     except TypeError:
         return ()
-    dtype_kw = keyword(call, "dtype")
-    allocation = _result_allocation(ctx, short, bound, dtype_kw.value if dtype_kw else None, nl)
-    if allocation is None or len(known) != len(call.keywords) - (dtype_kw is not None):
+    rest = [*(ctx.text(a) for a in call.args), *(ctx.text(k) for k in call.keywords if k.arg != "dtype")]
+    target = targets[0]
+    if isinstance(target, ast.Subscript) and isinstance(statement, ast.Assign):
+        new = f"{ctx.text(call.func)}({', '.join([ctx.text(target), *rest])})"
+        title = f"Pass `{ctx.text(target)}` as `dst` (check: the view has the shape of the result)"
+        return (Fix(title, (Edit(ctx.span(statement), new),), Applicability.UNSAFE),)
+    if not isinstance(target, ast.Name):
         return ()
-    target = statement.targets[0].id
-    arguments = [
-        target,
-        *(ctx.text(a) for a in call.args),
-        *(ctx.text(k) for k in call.keywords if k.arg != "dtype"),
-    ]
+    allocation = _result_allocation(ctx, short, bound, dtype_kw.value if dtype_kw else None, nl)
+    if allocation is None:
+        return ()
+    annotation = f": {ctx.text(statement.annotation)}" if isinstance(statement, ast.AnnAssign) else ""
     new = (
-        f"{target} = {allocation}\n{indentation(ctx, statement)}{ctx.text(call.func)}({', '.join(arguments)})"
+        f"{target.id}{annotation} = {allocation}\n"
+        f"{indentation(ctx, statement)}{ctx.text(call.func)}({', '.join([target.id, *rest])})"
     )
-    title = f"Allocate `{target}` and pass it as `dst` (check: shape, dtype and buffer of the allocation)"
+    title = f"Allocate `{target.id}` and pass it as `dst` (check: shape, dtype and buffer of the allocation)"
     return (Fix(title, (Edit(ctx.span(statement), new),), Applicability.UNSAFE),)
 
 
@@ -108,25 +120,65 @@ def _result_allocation(
         value = bound.get(param)
         return ctx.text(value) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None
 
-    if short in SAME_SHAPE_AS:
-        data = text(SAME_SHAPE_AS[short])
-        if data is None:
-            return None
+    def ndarray(shape: str, data: str, buffer: str = "sbuf") -> str:
         dtype_text = ctx.text(dtype) if dtype is not None else f"{data}.dtype"
-        return f"{nl}.ndarray({data}.shape, dtype={dtype_text}, buffer={nl}.sbuf)"
+        return f"{nl}.ndarray({shape}, dtype={dtype_text}, buffer={nl}.{buffer})"
+
+    source = SAME_SHAPE_AS.get(short) or PER_PARTITION_SOURCE.get(short)
+    data = text(source) if source is not None else None
+    if short in SAME_SHAPE_AS:
+        return ndarray(f"{data}.shape", data) if data is not None else None
+    if short in PER_PARTITION and data is not None:
+        return ndarray(f"({data}.shape[0], {PER_PARTITION[short]})", data)
+    if short == "tensor_reduce":
+        return _reduce_allocation(ctx, bound, text("data"), ndarray)
+    if short == "tensor_partition_reduce" and text("data") is not None:
+        return ndarray(f"(1, *{text('data')}.shape[1:])", text("data"))  # type: ignore[arg-type]
     if short == "nc_matmul":
         stationary, moving = text("stationary"), text("moving")
         if stationary is None or moving is None or bound.get("is_transpose") is not None:
             return None
         shape = f"({stationary}.shape[1], {moving}.shape[1])"
         return f"{nl}.ndarray({shape}, dtype={nl}.float32, buffer={nl}.psum)"
-    if short == "nc_transpose" and "engine" not in bound:
-        data = text("data")
-        if data is None:
+    if short == "nc_transpose":
+        data, buffer = text("data"), _transpose_buffer(ctx, bound.get("engine"))
+        if data is None or buffer is None:
             return None
-        dtype_text = ctx.text(dtype) if dtype is not None else f"{data}.dtype"
-        return f"{nl}.ndarray(({data}.shape[1], {data}.shape[0]), dtype={dtype_text}, buffer={nl}.psum)"
+        return ndarray(f"({data}.shape[1], {data}.shape[0])", data, buffer)
     return None
+
+
+def _reduce_allocation(
+    ctx: FunctionContext, bound: dict, data: str | None, ndarray: Callable[[str, str], str]  # type: ignore[type-arg]
+) -> str | None:
+    """`tensor_reduce` over the last free axis of a 2-D tile: Beta 1 kept a `[P, 1]` result."""
+    axis = bound.get("axis")
+    if isinstance(axis, (ast.List, ast.Tuple)) and len(axis.elts) == 1:
+        axis = axis.elts[0]
+    source = allocation_of(ctx, bound.get("data"))
+    rank = _rank(bound.get("data"), source)
+    if data is None or rank != 2 or not is_int_literal(axis) or axis.value not in (1, -1):  # type: ignore[union-attr]
+        return None
+    return ndarray(f"({data}.shape[0], 1)", data)
+
+
+def _rank(data: ast.expr | None, source: Allocation | None) -> int | None:
+    """Rank of a tile read whole or through a subscript of plain slices/indices."""
+    if isinstance(data, ast.Subscript):
+        index = data.slice
+        elts = index.elts if isinstance(index, ast.Tuple) else [index]
+        if all(isinstance(e, ast.Slice) for e in elts):
+            return len(elts)
+        return None
+    shape = literal_ints(source.shape) if source is not None else None
+    return len(shape) if shape is not None else None
+
+
+def _transpose_buffer(ctx: FunctionContext, engine: ast.expr | None) -> str | None:
+    """Beta 1 `nc_transpose` wrote PSUM on the Tensor engine and SBUF on the Vector engine."""
+    if engine is None:
+        return "psum"
+    return {"nki.isa.engine.tensor": "psum", "nki.isa.engine.vector": "sbuf"}.get(canonical(ctx, engine) or "")
 
 
 @legacy(ast.Call)

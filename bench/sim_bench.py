@@ -1,0 +1,155 @@
+"""Simulator speed: simulated time over the NumPy reference for whole kernels and for one instruction.
+
+    python bench/sim_bench.py [--size 2048] [--rows 2048] [--cols 2048] [--repeat 3] [--profile NAME]
+
+Kernels (bench/kernels/, bf16 inputs, fp32 math and output): a `--size`^3 tiled matmul (nc_matmul into
+PSUM), a row softmax and an RMSNorm over `--rows` x `--cols`. "simulated" is `nki.simulate(kernel)(...)`
+on a warm compile cache (the first, compiling call is reported separately as "compile"); "numpy" is the
+same formula in NumPy with the same dtype flow. Per instruction: the extra time of a 128x512 fp32
+`tensor_tensor` add (the difference between kernels with 2n and n of them, over n) against the bare
+`np.add(a, b, out=c)`. Every figure is the median of `--repeat` runs. Goals (issue 4): <= 5x for whole
+kernels, <= 2x per instruction. `--profile NAME` prints a cProfile of one simulated run of NAME instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from kernels.matmul import tiled_matmul  # noqa: E402
+from kernels.repeated_add import repeated_add  # noqa: E402
+from kernels.rmsnorm import rmsnorm  # noqa: E402
+from kernels.softmax import row_softmax  # noqa: E402
+
+import nki  # noqa: E402
+
+KERNEL_GOAL = 5.0
+INSTRUCTION_GOAL = 2.0
+EPS = 1e-6
+
+
+@dataclass
+class Case:
+    name: str
+    kernel: Any
+    args: tuple[Any, ...]
+    reference: Callable[[], np.ndarray]
+
+
+def median_time(fn: Callable[[], Any], repeat: int, inner: int = 1) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+def cases(size: int, rows: int, cols: int) -> list[Case]:
+    rng = np.random.default_rng(0)
+    a_t = rng.standard_normal((size, size)).astype(ml_dtypes.bfloat16)
+    b = rng.standard_normal((size, size)).astype(ml_dtypes.bfloat16)
+    x = rng.standard_normal((rows, cols)).astype(ml_dtypes.bfloat16)
+
+    def matmul_ref() -> np.ndarray:
+        return a_t.astype(np.float32).T @ b.astype(np.float32)
+
+    def softmax_ref() -> np.ndarray:
+        xf = x.astype(np.float32)
+        e = np.exp(xf - xf.max(axis=1, keepdims=True))
+        return e * (np.float32(1) / e.sum(axis=1, keepdims=True))
+
+    def rmsnorm_ref() -> np.ndarray:
+        xf = x.astype(np.float32)
+        return xf * (np.float32(1) / np.sqrt((xf * xf).mean(axis=1, keepdims=True) + np.float32(EPS)))
+
+    return [
+        Case(f"matmul {size}^3 bf16", tiled_matmul, (a_t, b), matmul_ref),
+        Case(f"softmax {rows}x{cols} bf16", row_softmax, (x,), softmax_ref),
+        Case(f"rmsnorm {rows}x{cols} bf16", rmsnorm, (x, EPS), rmsnorm_ref),
+    ]
+
+
+def measure_kernel(case: Case, repeat: int) -> tuple[float, float, float]:
+    """(compile + first run, simulated, numpy) seconds; checks the result against the reference."""
+    start = time.perf_counter()
+    result = nki.simulate(case.kernel)(*case.args)
+    first = time.perf_counter() - start
+    expected = case.reference()
+    if not np.allclose(result, expected, rtol=2e-3, atol=2e-3):
+        raise SystemExit(
+            f"{case.name}: simulated result differs from NumPy (max {np.abs(result - expected).max()})"
+        )
+    simulated = median_time(lambda: nki.simulate(case.kernel)(*case.args), repeat)
+    reference = median_time(case.reference, max(repeat, 5))
+    return first, simulated, reference
+
+
+def measure_instruction(repeat: int, reps: int = 200) -> tuple[float, float]:
+    """(seconds per simulated 128x512 fp32 tensor_tensor, seconds per bare np.add) for one add."""
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal((128, 512)).astype(np.float32) for _ in range(2))
+    for n in (reps, 2 * reps):
+        assert np.array_equal(nki.simulate(repeated_add)(a, b, n), a + b)  # compiles both, checks values
+    single = median_time(lambda: nki.simulate(repeated_add)(a, b, reps), repeat)
+    double = median_time(lambda: nki.simulate(repeated_add)(a, b, 2 * reps), repeat)
+    out = np.empty_like(a)
+    bare = median_time(lambda: np.add(a, b, out=out), max(repeat, 5), inner=2000)
+    return (double - single) / reps, bare
+
+
+def profile(case: Case) -> None:
+    nki.simulate(case.kernel)(*case.args)
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: nki.simulate(case.kernel)(*case.args))
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+def verdict(ratio: float, goal: float) -> str:
+    return "ok" if ratio <= goal else "over goal"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=2048, help="matmul M = K = N (multiple of 512)")
+    parser.add_argument("--rows", type=int, default=2048, help="softmax/RMSNorm rows (multiple of 128)")
+    parser.add_argument("--cols", type=int, default=2048, help="softmax/RMSNorm columns")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", choices=("matmul", "softmax", "rmsnorm"))
+    args = parser.parse_args(argv)
+    all_cases = cases(args.size, args.rows, args.cols)
+    if args.profile:
+        profile(next(c for c in all_cases if c.name.startswith(args.profile)))
+        return 0
+    print(
+        f"{'kernel':<24} {'compile':>9} {'simulated':>10} {'numpy':>10} {'ratio':>8}  goal <= {KERNEL_GOAL:g}x"
+    )
+    for case in all_cases:
+        first, simulated, reference = measure_kernel(case, args.repeat)
+        ratio = simulated / reference
+        print(f"{case.name:<24} {first - simulated:>8.3f}s {simulated:>9.4f}s {reference:>9.4f}s {ratio:>7.2f}x"
+              f"  {verdict(ratio, KERNEL_GOAL)}")  # fmt: skip
+    per_instruction, bare = measure_instruction(args.repeat)
+    ratio = per_instruction / bare
+    print(f"tensor_tensor 128x512 fp32: {per_instruction * 1e6:.1f} us per instruction, np.add {bare * 1e6:.1f} us, "
+          f"{ratio:.2f}x  goal <= {INSTRUCTION_GOAL:g}x  {verdict(ratio, INSTRUCTION_GOAL)}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Incremental re-analysis equals analysis from scratch, after any sequence of edits.
+
+Seeded random edits (characters, whole lines, duplicated and deleted lines, renamed names) are applied
+to the annotated kernels, a generated many-kernel file and corpus files; after each edit the result of
+`analyze` with a long-lived `FunctionCache` must equal a fresh analysis exactly (spans, notes, fixes).
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from nki_compiler.check import CheckConfig, analyze
+from nki_compiler.diagnostics.model import Diagnostic
+from nki_compiler.frontend.walk import clear_caches
+from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.incremental import FunctionCache
+from nki_ls.features.diagnostics import Documents, normalize
+
+KERNELS = Path(__file__).resolve().parent.parent / "data" / "kernels"
+CORPUS_FILES = (
+    "nki-library/src/nkilib_src/nkilib/core/qkv/qkv_cte.py",
+    "nki-library/src/nkilib_src/nkilib/core/qkv/qkv.py",
+)
+SNIPPETS = ("x", " ", "\n", "(", ")", ":", "nl.", "# nki: ignore", "    y = nl.ndarray((128, 512), dtype=a.dtype, buffer=nl.sbuf)\n",
+            "nki.jit", "@nki.jit\n", "def ", "return ", "import nki.isa as nisa\n", "fori_loop", "**kw", "self.")  # fmt: skip
+
+
+def generated_file(kernels: int = 12) -> str:
+    parts = ["import nki\nimport nki.isa as nisa\nimport nki.language as nl\n"]
+    for i in range(kernels):
+        parts.append(
+            f"\ndef scale_{i}(tile, factor):\n"
+            "    result = nl.ndarray(tile.shape, dtype=nl.float32, buffer=nl.sbuf)\n"
+            "    nisa.tensor_scalar(dst=result, data=tile, op0=nl.multiply, operand0=factor)\n"
+            "    return result\n\n\n@nki.jit\n"
+            f"def kernel_{i}(a, b):\n"
+            "    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)\n"
+            "    for t in nl.affine_range(a.shape[0] // 128):\n"
+            "        x = nl.load(a[t * 128 : (t + 1) * 128, 0:512])\n"
+            f"        w = scale_{i}(x, 2.0)\n"
+            "        nl.store(out[t * 128 : (t + 1) * 128, 0:512], value=w)\n"
+            "    return out\n"
+        )
+    return "".join(parts)
+
+
+def edit(text: str, rng: random.Random) -> str:
+    """Mostly edits that still parse (a syntax error skips the checks, so it tests little)."""
+    candidate = text
+    for _ in range(20):
+        candidate = _any_edit(text, rng)
+        if rng.random() < 0.1 or _parses(candidate):
+            return candidate
+    return candidate
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _any_edit(text: str, rng: random.Random) -> str:
+    lines = text.splitlines(keepends=True) or [""]
+    choice = rng.randrange(7)
+    at = rng.randrange(len(lines))
+    if choice == 0:  # type something
+        offset = rng.randrange(len(text) + 1)
+        return text[:offset] + rng.choice(SNIPPETS) + text[offset:]
+    if choice == 1:  # delete a few characters
+        offset = rng.randrange(len(text) + 1)
+        return text[:offset] + text[offset + rng.randrange(1, 6) :]
+    if choice == 2:
+        return "".join(lines[:at] + lines[at + 1 :])
+    if choice == 3:
+        return "".join(lines[: at + 1] + [lines[at]] + lines[at + 1 :])
+    if choice == 5:
+        return _call_another_function(lines, rng)
+    if choice == 4:  # rename one identifier everywhere on a line
+        names = re.findall(r"[A-Za-z_]\w*", lines[at])
+        if names:
+            name = rng.choice(names)
+            lines[at] = re.sub(rf"\b{name}\b", name + "_r", lines[at])
+        return "".join(lines)
+    other = rng.randrange(len(lines))  # move a line
+    moved = lines.pop(at)
+    lines.insert(other, moved)
+    return "".join(lines)
+
+
+def _call_another_function(lines: list[str], rng: random.Random) -> str:
+    """A call to a module-level function at the top of a random function body (the call graph changes)."""
+    names = [m.group(1) for line in lines if (m := re.match(r"def (\w+)", line))]
+    starts = [i for i, line in enumerate(lines) if re.match(r"\s*def \w+.*:\s*$", line)]
+    if names and starts:
+        at = rng.choice(starts)
+        indent = re.match(r"\s*", lines[at]).group(0) + "    "  # type: ignore[union-attr]
+        lines.insert(at + 1, f"{indent}{rng.choice(names)}(1)\n")
+    return "".join(lines)
+
+
+def full(diagnostics: list[Diagnostic]) -> list[tuple[Diagnostic, tuple]]:
+    return [(d, d.data) for d in diagnostics]
+
+
+def analyse(text: str, path: str, cache: FunctionCache | None) -> list[Diagnostic]:
+    workspace = Workspace({path: text})
+    module = workspace.module(path)
+    assert module is not None
+    try:
+        return analyze(workspace, [module], CheckConfig(), function_cache=cache)[path]
+    finally:
+        module.release_caches()
+        clear_caches()
+
+
+def assert_equivalent_under_edits(text: str, path: str, seed: int, steps: int) -> FunctionCache:
+    rng = random.Random(seed)
+    cache = FunctionCache()
+    original = text
+    for step in range(steps):
+        text = edit(text, rng) if step else text
+        if step % 15 == 14:
+            text = original  # undo everything: results come back from the cache
+        expected = analyse(text, path, None)
+        assert full(analyse(text, path, cache)) == full(expected), f"seed {seed} step {step}"
+    return cache
+
+
+@pytest.mark.parametrize("kernel", sorted(KERNELS.glob("*.py")), ids=lambda p: p.stem)
+def test_annotated_kernels(kernel: Path, tmp_path: Path) -> None:
+    text = kernel.read_text()
+    assert_equivalent_under_edits(text, str(tmp_path / kernel.name), seed=len(text), steps=40)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_kernels(seed: int, tmp_path: Path) -> None:
+    cache = assert_equivalent_under_edits(generated_file(), str(tmp_path / "gen.py"), seed, steps=30)
+    assert cache.hits > cache.misses  # edits touch one function at a time: most results are reused
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_corpus_files(name: str, corpus: Path, tmp_path: Path) -> None:
+    source = corpus / name
+    if not source.exists():
+        pytest.skip(f"{name} is not in the corpus")
+    assert_equivalent_under_edits(source.read_text(), str(tmp_path / source.name), seed=7, steps=12)
+
+
+def test_cache_reuses_and_rebases(tmp_path: Path) -> None:
+    path = str(tmp_path / "gen.py")
+    text = generated_file(4).replace("nl.float32", "nl.float32, junk=1", 1)  # a diagnostic in scale_0
+    cache = FunctionCache()
+    before = analyse(text, path, cache)
+    comment = "# a comment moves everything below\n"
+    shifted = comment + text
+    after = analyse(shifted, path, cache)
+    assert after == analyse(shifted, path, None)
+    assert cache.hits >= 8 and [d.span.start for d in after] == [d.span.start + len(comment) for d in before]
+
+
+def test_documents_use_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "gen.py"
+    text = generated_file(6)
+    documents = Documents()
+    documents.open(str(path), text, 1)
+    documents.analysis(str(path))
+    documents.change(str(path), text.replace("return result", "return  result", 1), 2)
+    analysis = documents.analysis(str(path))
+    assert documents.function_cache.hits >= 10
+    expected = analyse(text.replace("return result", "return  result", 1), normalize(path), None)
+    assert list(analysis.diagnostics) == expected
+
+
+def test_call_graph_matches_the_checks(corpus: Path, tmp_path: Path) -> None:
+    from nki_compiler.frontend.checks.functions import _build_call_graph  # noqa: PLC0415
+
+    texts = [p.read_text() for p in sorted(KERNELS.glob("*.py"))] + [generated_file()]
+    texts += [(corpus / n).read_text() for n in CORPUS_FILES if (corpus / n).exists()]
+    cache = FunctionCache()
+    for number, text in enumerate(texts):
+        module = Workspace({str(tmp_path / f"m{number}.py"): text}).module(str(tmp_path / f"m{number}.py"))
+        assert module is not None and module.tree is not None
+        assert cache._call_graph(module) == _build_call_graph(module)
+        assert cache._call_graph(module) == _build_call_graph(module)  # again, from the per-text cache
+
+
+def test_edit_elsewhere_makes_a_function_recursive(tmp_path: Path) -> None:
+    path = str(tmp_path / "gen.py")
+    text = generated_file(3)
+    cache = FunctionCache()
+    analyse(text, path, cache)
+    recursive = text.replace("    return result\n", "    kernel_0(tile, tile)\n    return result\n", 1)
+    expected = analyse(recursive, path, None)
+    assert "NKI212" in {d.code for d in expected}
+    assert analyse(recursive, path, cache) == expected
+
+
+LOOP_BODY = """import nki
+import nki.language as nl
+
+
+def step(i):
+    if i == 0:
+        return i
+
+
+@nki.jit
+def kernel(a):
+    CALL(0, 4, step)
+    return a
+"""
+
+JIT_HELPER = """import nki
+import nki.isa as nisa
+import nki.language as nl
+
+
+@nki.jit
+def helper(a):
+    return a
+
+
+@nki.jit
+def kernel(a):
+    helper(a, a, bogus=a)
+    return a
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (LOOP_BODY.replace("CALL", "print"), LOOP_BODY.replace("CALL", "nl.fori_loop")),
+        (JIT_HELPER, JIT_HELPER.replace("def helper(a):", "def helper(a, b, bogus=None):")),
+    ],
+    ids=["becomes-a-loop-body", "helper-signature"],
+)
+def test_edits_elsewhere_change_a_function(before: str, after: str, tmp_path: Path) -> None:
+    path = str(tmp_path / "kernel.py")
+    cache = FunctionCache()
+    first = analyse(before, path, cache)
+    expected = analyse(after, path, None)
+    assert first != expected  # the edit changes the diagnostics of a function whose text did not change
+    assert analyse(after, path, cache) == expected
