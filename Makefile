@@ -74,6 +74,7 @@ e2e-vscode: $(STAMP) $(VSCODE_EXT)/node_modules/.installed
 bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/specialize_bench.py
+	$(BIN)/python bench/sim_bench.py
 	$(BIN)/python bench/lsp_bench.py
 
 fuzz: $(STAMP)

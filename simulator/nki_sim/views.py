@@ -4,7 +4,7 @@ A view is (storage, offset, shape, strides), all in elements, like `NkiTensor` (
 element `(i0, ..., in)` lives at flat storage element `offset + sum(strides[k] * i_k)`. `make_view` builds a
 NumPy view sharing the storage's memory (writes go through) after checking that every addressed element is
 inside the storage; an access pattern reaching outside raises `OutOfBoundsError`. A storage keeps the views
-made over it (up to `VIEW_CACHE_SIZE` per storage), so an access pattern met again costs one dict lookup:
+made over it (up to `VIEW_CACHE_SIZE` per storage), so an access pattern met again skips the checks:
 a storage's `data` array is never replaced, only written in place.
 """
 
@@ -38,8 +38,11 @@ class Storage:
     data: np.ndarray  # flat, contiguous, in the storage dtype
     #: PSUM only: which elements a matmul has written (drives `accumulate=None` and the UB warning).
     matmul_written: np.ndarray | None = field(default=None, repr=False)
-    #: (offset, shape, strides, dtype name) -> the checked view (see `make_view`).
-    views: dict[tuple[object, ...], TensorView] = field(default_factory=dict, repr=False)
+    #: (offset, shape, strides, dtype name) -> the checked view's (array, dtype, offset, strides); no link to
+    #: the storage, so a dropped storage is freed at once instead of waiting for the cycle collector.
+    views: dict[tuple[object, ...], tuple[np.ndarray, str, int, tuple[int, ...]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def fresh(
@@ -88,7 +91,7 @@ class TensorView:
     dtype: str
     offset: int
     strides: tuple[int, ...]
-    # Derived from `array` once (views are cached and their arrays never replaced); read on every operand.
+    # Derived from `array` once (it is never replaced); read on every operand.
     shape: tuple[int, ...] = field(init=False, repr=False)
     partitions: int = field(init=False, repr=False)
     free_size: int = field(init=False, repr=False)  # elements per partition (product of the free dims)
@@ -138,13 +141,14 @@ def make_view(
     )
     try:
         cached = storage.views.get(key)
+        cacheable = True
     except TypeError:  # an unhashable dtype object: build the view uncached
-        key, cached = None, None
+        cached, cacheable = None, False
     if cached is not None:
-        return cached
+        return TensorView(storage, *cached)
     view = _checked_view(storage, int(offset), shape, strides, dtype, opcode)
-    if key is not None and len(storage.views) < VIEW_CACHE_SIZE:
-        storage.views[key] = view
+    if cacheable and len(storage.views) < VIEW_CACHE_SIZE:
+        storage.views[key] = (view.array, view.dtype, view.offset, view.strides)
     return view
 
 

@@ -106,8 +106,7 @@ class ModuleInfo:
                         self.imports[local] = ImportedName(stmt.module or "", stmt.level, alias.name, stmt)
             elif isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
-                    if isinstance(target, ast.Name):
-                        self.assignments[target.id] = stmt.value
+                    self._collect_assignment(target, stmt.value)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
                 self.assignments[stmt.target.id] = stmt.value
             elif isinstance(stmt, (ast.If, ast.Try)):
@@ -116,6 +115,19 @@ class ModuleInfo:
                 for handler in getattr(stmt, "handlers", []):
                     self._collect(handler.body)
                 self._collect(stmt.orelse)
+
+    def _collect_assignment(self, target: ast.expr, value: ast.expr) -> None:
+        """`NAME = value`, and `A, B = 1, 2` element-wise when both sides are literal tuples/lists."""
+        if isinstance(target, ast.Name):
+            self.assignments[target.id] = value
+        elif (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(value, (ast.Tuple, ast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+        ):
+            for element, element_value in zip(target.elts, value.elts, strict=True):
+                self._collect_assignment(element, element_value)
 
     def qualify(self, expr: ast.expr) -> str | None:
         """Dotted absolute name of a `Name`/`Attribute` chain rooted at an imported name, else None.
