@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode
+.PHONY: help demo test test-fast lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
@@ -67,6 +67,9 @@ vsix: $(VSCODE_EXT)/node_modules/.installed
 
 vscode-test: $(VSCODE_EXT)/node_modules/.installed
 	cd $(VSCODE_EXT) && npm test
+
+e2e-vscode-rig:
+	bash tests/e2e/vscode/setup.sh
 
 e2e-vscode: $(STAMP) $(VSCODE_EXT)/node_modules/.installed
 	XFAIL="$(E2E_VSCODE_XFAIL)" bash tests/e2e/vscode/run.sh
