@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-fast lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
+.PHONY: help demo test lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
