@@ -149,7 +149,10 @@ def _result_allocation(
 
 
 def _reduce_allocation(
-    ctx: FunctionContext, bound: dict, data: str | None, ndarray: Callable[[str, str], str]  # type: ignore[type-arg]
+    ctx: FunctionContext,
+    bound: dict,
+    data: str | None,
+    ndarray: Callable[[str, str], str],  # type: ignore[type-arg]
 ) -> str | None:
     """`tensor_reduce` over the last free axis of a 2-D tile: Beta 1 kept a `[P, 1]` result."""
     axis = bound.get("axis")
@@ -178,7 +181,9 @@ def _transpose_buffer(ctx: FunctionContext, engine: ast.expr | None) -> str | No
     """Beta 1 `nc_transpose` wrote PSUM on the Tensor engine and SBUF on the Vector engine."""
     if engine is None:
         return "psum"
-    return {"nki.isa.engine.tensor": "psum", "nki.isa.engine.vector": "sbuf"}.get(canonical(ctx, engine) or "")
+    return {"nki.isa.engine.tensor": "psum", "nki.isa.engine.vector": "sbuf"}.get(
+        canonical(ctx, engine) or ""
+    )
 
 
 @legacy(ast.Call)
