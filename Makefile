@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint corpus conformance bench fuzz clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
+.PHONY: help demo test lint corpus conformance bench fuzz fuzz-lsp clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
@@ -13,6 +13,7 @@ help:
 	@echo "make corpus  - conformance over ../shared/corpus (slow)"
 	@echo "make bench   - print speed figures (bench/)"
 	@echo "make fuzz    - the long property tests of the checker"
+	@echo "make fuzz-lsp - 10,000 random and malformed LSP messages to the server over stdio"
 	@echo "make e2e-nvim - language server end to end in a real headless Neovim"
 	@echo "make vsix     - build the VS Code extension (editors/vscode/nki-ls-<version>.vsix)"
 	@echo "make vscode-test - unit tests of the VS Code extension (node --test)"
@@ -82,6 +83,9 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -m slow tests/compiler/test_fuzz.py
+
+fuzz-lsp: $(STAMP)
+	$(BIN)/python -m pytest -m slow -s tests/nki_ls/test_robustness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

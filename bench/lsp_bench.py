@@ -288,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hovers", type=int, default=200, help="hover samples per file")
     parser.add_argument("--files", type=int, default=200, help="files opened for the RSS figure")
     args = parser.parse_args(argv)
+    print(f"load average before: {_load()}")
     with tempfile.TemporaryDirectory() as scratch:
         workspace = Path(scratch)
         generated = workspace / "generated_kernels.py"
@@ -314,7 +315,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"({verdict(rss, GOALS['rss_mb'])} <= {GOALS['rss_mb']:g} MB)")  # fmt: skip
         finally:
             client.close()
+    print(f"load average after: {_load()} (latencies are only comparable between quiet runs)")
     return 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -3,11 +3,16 @@
 The first change after a pause is analysed immediately (no added latency); changes that follow
 within `DEBOUNCE_SECONDS` are coalesced into one run at the end of the window, which reads the newest
 text, so intermediate versions are never analysed.
+
+Before the first run the heap built at start-up (imports, the API registry, protocol types) is moved out
+of the collector's reach (`gc.freeze`): otherwise every full collection, which the ASTs of successive
+versions trigger every few edits, walks it again (30-70 ms on a 3,000-line file).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +30,7 @@ class Scheduler:
         self._debounce = debounce
         self._last_run: dict[str, float] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._started = False
 
     def now(self, paths: set[str]) -> None:
         """Run for these paths immediately (open, save, settings), superseding pending runs."""
@@ -59,6 +65,9 @@ class Scheduler:
     def _execute(self, paths: set[str]) -> None:
         if not paths:
             return
+        if not self._started:
+            self._started = True
+            gc.freeze()  # once: what exists now lives as long as the server
         clock = time.monotonic()
         for path in paths:
             self._last_run[path] = clock

@@ -14,6 +14,7 @@ the call-chain notes re-derived from the current scope. Results pointing outside
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -63,6 +64,8 @@ class FunctionCache:
         self._limit = limit
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._callees: dict[str, frozenset[str]] = {}  # definition text -> names it calls (locals excluded)
+        # The diagnostics reported so far in the current analysis, by path, sorted by span.
+        self._reported: tuple[Reporter | None, int, dict[str, list[tuple[int, int, str]]]] = (None, 0, {})
         self.hits = 0
         self.misses = 0
 
@@ -74,11 +77,18 @@ class FunctionCache:
     def clear(self) -> None:
         self._entries.clear()
         self._callees.clear()
+        self._reported = (None, 0, {})
 
     def run(self, ctx: FunctionContext, check: Callable[[FunctionContext], None]) -> None:
         """`check(ctx)`, or the replay of its earlier result when the key matches."""
         base, end = _extent(ctx)
-        key = _key(ctx, base, end, self._environment(ctx))
+        key = _key(
+            ctx,
+            base,
+            end,
+            self._environment(ctx),
+            self._reported_within(ctx.reporter, ctx.module.path, base, end),
+        )
         entry = self._entries.get(key) if key is not None else None
         if entry is not None:
             self.hits += 1
@@ -100,6 +110,23 @@ class FunctionCache:
             if len(self._entries) > self._limit:
                 self._entries.popitem(last=False)
 
+    def _reported_within(self, reporter: Reporter, path: str, base: int, end: int) -> tuple:
+        """(code, start, end), relative to `base`, of what this analysis reported inside [base, end) so far."""
+        owner, count, by_path = self._reported
+        if owner is not reporter:
+            count, by_path = 0, {}
+        diagnostics = reporter.diagnostics
+        for diagnostic in diagnostics[count:]:
+            span = diagnostic.span
+            bisect.insort(by_path.setdefault(diagnostic.path, []), (span.start, span.end, diagnostic.code))
+        self._reported = (reporter, len(diagnostics), by_path)
+        spans = by_path.get(path, [])
+        first = bisect.bisect_left(spans, (base,))
+        last = bisect.bisect_left(spans, (end + 1,))
+        return tuple(
+            (code, start - base, stop - base) for start, stop, code in spans[first:last] if stop <= end
+        )
+
     def _environment(self, ctx: FunctionContext) -> str:
         """Digest of what every function's checks may read outside their own text (once per analysis)."""
         module = ctx.module
@@ -109,7 +136,9 @@ class FunctionCache:
         assert module.tree is not None
         parts: list[str] = [repr(ctx.reporter.options)]
         for statement in module.tree.body:
-            parts.append(_header(ctx, statement) if isinstance(statement, _DEFS) else _segment(ctx, statement))
+            parts.append(
+                _header(ctx, statement) if isinstance(statement, _DEFS) else _segment(ctx, statement)
+            )
         graph = module_cached(module, "call_graph", self._call_graph)
         parts.append(repr(sorted((name, sorted(callees)) for name, callees in graph.items())))
         parts.append(repr(_scope_shape(ctx)))
@@ -146,16 +175,11 @@ def _extent(ctx: FunctionContext) -> tuple[int, int]:
     return base, len(text) if newline < 0 else newline + 1
 
 
-def _key(ctx: FunctionContext, base: int, end: int, environment: str) -> tuple | None:
+def _key(ctx: FunctionContext, base: int, end: int, environment: str, inside: tuple) -> tuple | None:
     function = ctx.function
     module = ctx.module
     text = module.source.text
     node = function.node
-    inside = tuple(
-        (d.code, d.span.start - base, d.span.end - base)
-        for d in ctx.reporter.diagnostics
-        if d.path == module.path and base <= d.span.start and d.span.end <= end
-    )
     klass = _digest(_segment(ctx, function.class_node)) if function.class_node is not None else None
     return (
         module.path,
@@ -165,7 +189,7 @@ def _key(ctx: FunctionContext, base: int, end: int, environment: str) -> tuple |
         tuple((link.callee, link.caller, link.path) for link in function.chain),
         klass,
         module.definitions.get(node.name) is node,
-        (),
+        _loop_bodies(module, node),
         inside,
     )
 
@@ -174,7 +198,8 @@ def _scope_shape(ctx: FunctionContext) -> tuple:
     scope = ctx.scope
     functions = sorted((f.module.path, f.name, f.kind) for f in scope.functions)
     classes = sorted((c.module.path, c.node.name) for c in scope.classes)
-    jit = sorted(n.name for n in ctx.module.nodes if isinstance(n, _DEFS) and id(n) in scope.jit_functions)
+    # Checks consult `jit_functions` only for the module's own top-level definitions.
+    jit = sorted(name for name, d in ctx.module.definitions.items() if id(d) in scope.jit_functions)
     return (functions, classes, jit)
 
 
@@ -230,7 +255,11 @@ def _store(ctx: FunctionContext, offered: list[Diagnostic], base: int, end: int)
             notes = notes[: len(notes) - len(chain)]
         if diagnostic.path != path or any(note.path != path for note in notes):
             return None
-        spans = [diagnostic.span, *(n.span for n in notes), *(e.span for f in diagnostic.fixes for e in f.edits)]
+        spans = [
+            diagnostic.span,
+            *(n.span for n in notes),
+            *(e.span for f in diagnostic.fixes for e in f.edits),
+        ]
         if any(not (base <= s.start and s.end <= end) for s in spans):
             return None  # points at text the key does not cover
         relative.append(_shift(replace(diagnostic, notes=notes), -base))
@@ -254,4 +283,3 @@ def _shift(diagnostic: Diagnostic, delta: int) -> Diagnostic:
             replace(f, edits=tuple(Edit(move(e.span), e.new_text) for e in f.edits)) for f in diagnostic.fixes
         ),
     )
-

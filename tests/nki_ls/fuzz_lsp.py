@@ -16,16 +16,40 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL_DIRS = [ROOT / "tests" / "data" / "kernels", ROOT / "examples"]
-JUNK: list[Any] = [None, 0, -1, 2**31, 2**64, "", "\x00\ud7ff", [], {}, {"uri": 3}, [[[]]], True, 1.5, "x" * 500]
+JUNK: list[Any] = [
+    None,
+    0,
+    -1,
+    2**31,
+    2**64,
+    "",
+    "\x00\ud7ff",
+    [],
+    {},
+    {"uri": 3},
+    [[[]]],
+    True,
+    1.5,
+    "x" * 500,
+]
 UNICODE = ["é", "𝔸", "\u200b", "\ufeff", "\r", "\r\n", "\t", "\x00", "\u2028", "😀", "ß", "\\", "'''", '"']
 INTERNAL_ERROR = -32603
-METHODS_WITHOUT_PARAMS = ["shutdown", "workspace/diagnostic/refresh", "$/setTrace", "nki/unknown", "", "textDocument/"]
+MAX_QUEUED = 64  # frames waiting for the writer thread
+METHODS_WITHOUT_PARAMS = [
+    "shutdown",
+    "workspace/diagnostic/refresh",
+    "$/setTrace",
+    "nki/unknown",
+    "",
+    "textDocument/",
+]
 
 
 def kernel_texts() -> list[str]:
@@ -47,7 +71,14 @@ class TextMutator:
 
     @property
     def _edits(self) -> list[Callable[[str], str]]:
-        return [self._truncate, self._cut, self._duplicate, self._insert_unicode, self._huge_line, self._shuffle]
+        return [
+            self._truncate,
+            self._cut,
+            self._duplicate,
+            self._insert_unicode,
+            self._huge_line,
+            self._shuffle,
+        ]
 
     def _cut_points(self, text: str) -> tuple[int, int]:
         a, b = sorted(self.rng.randint(0, len(text)) for _ in range(2))
@@ -70,7 +101,9 @@ class TextMutator:
 
     def _huge_line(self, text: str) -> str:
         at = self.rng.randint(0, len(text))
-        filler = self.rng.choice(["x = nl.ndarray((128, 512))" * 400, "(" * 2000, "a" * 100_000, "nl." * 3000])
+        filler = self.rng.choice(
+            ["x = nl.ndarray((128, 512))" * 400, "(" * 2000, "a" * 100_000, "nl." * 3000]
+        )
         return text[:at] + filler + text[at:]
 
     def _shuffle(self, text: str) -> str:
@@ -89,6 +122,8 @@ class Fuzzer:
         self.next_id = 1000
         self.versions: dict[str, int] = collections.defaultdict(int)
         self.kinds: collections.Counter[str] = collections.Counter()
+        self.expected_ids: set[int] = set()  # well-formed requests, each owed an answer unless cancelled
+        self.cancelled_ids: set[int] = set()
 
     # -- framing
 
@@ -98,13 +133,17 @@ class Fuzzer:
             return self._broken_framing()
         if roll < 0.06:
             self.kinds["invalid json"] += 1
-            return _framed(self.rng.choice([b"{not json", b"[]", b"[1, 2]", b"null", b'"x"', b"{\xff\xfe}", b"{}"]))
+            return _framed(
+                self.rng.choice([b"{not json", b"[]", b"[1, 2]", b"null", b'"x"', b"{\xff\xfe}", b"{}"])
+            )
         message = self.message()
         if roll < 0.25:
             self.kinds["malformed"] += 1
             message = self._malform(message)
         else:
             self.kinds["well-formed"] += 1
+            if "id" in message and not message["method"].startswith("$/"):  # `$/` requests may go unanswered
+                self.expected_ids.add(message["id"])
         return _framed(json.dumps(message).encode())
 
     def _broken_framing(self) -> bytes:
@@ -117,7 +156,9 @@ class Fuzzer:
             extra = self.rng.randint(1, 40)
             return b"Content-Length: %d\r\n\r\n" % (len(body) + extra) + body + b"#" * extra
         if choice == 2:  # no usable length at all
-            header = self.rng.choice([b"Content-Length: x\r\n", b"Content-Type: json\r\n", b"", b"content-length 5\r\n"])
+            header = self.rng.choice(
+                [b"Content-Length: x\r\n", b"Content-Type: json\r\n", b"", b"content-length 5\r\n"]
+            )
             return header + b"\r\n" + body + b"\r\n"
         return b"Content-Length: 0\r\n\r\n" + body + b"\r\n"
 
@@ -164,7 +205,11 @@ class Fuzzer:
     def _did_change(self) -> tuple[str, Any, bool]:
         changes: list[dict[str, Any]] = []
         for _ in range(self.rng.randint(1, 3)):
-            text = self.mutator.text() if self.rng.random() < 0.3 else self.rng.choice(UNICODE + ["nl.", "(", "x"])
+            text = (
+                self.mutator.text()
+                if self.rng.random() < 0.3
+                else self.rng.choice(UNICODE + ["nl.", "(", "x"])
+            )
             change: dict[str, Any] = {"text": text}
             if self.rng.random() < 0.7:
                 change["range"] = self.range()
@@ -179,16 +224,25 @@ class Fuzzer:
         return "textDocument/didClose", {"textDocument": {"uri": self.uri()}}, False
 
     def _positional(self) -> tuple[str, Any, bool]:
-        method = self.rng.choice(["textDocument/hover", "textDocument/completion", "textDocument/signatureHelp"])
+        method = self.rng.choice(
+            ["textDocument/hover", "textDocument/completion", "textDocument/signatureHelp"]
+        )
         return method, {"textDocument": {"uri": self.uri()}, "position": self.position()}, True
 
     def _ranged(self) -> tuple[str, Any, bool]:
         params: dict[str, Any] = {"textDocument": {"uri": self.uri()}, "range": self.range()}
         if self.rng.random() < 0.5:
             return "textDocument/inlayHint", params, True
-        diagnostic = {"range": self.range(), "message": "m", "source": "nki", "code": self.rng.choice(["NKI001", 7])}
+        diagnostic = {
+            "range": self.range(),
+            "message": "m",
+            "source": "nki",
+            "code": self.rng.choice(["NKI001", 7]),
+        }
         if self.rng.random() < 0.5:
-            diagnostic["data"] = self.rng.choice([{"fixes": [{"title": "t", "edits": "x"}]}, {"fixes": 3}, [1], "x"])
+            diagnostic["data"] = self.rng.choice(
+                [{"fixes": [{"title": "t", "edits": "x"}]}, {"fixes": 3}, [1], "x"]
+            )
         params["context"] = {"diagnostics": [diagnostic] * self.rng.randint(0, 2)}
         return "textDocument/codeAction", params, True
 
@@ -201,28 +255,44 @@ class Fuzzer:
         return "textDocument/diagnostic", params, True
 
     def _workspace_diagnostic(self) -> tuple[str, Any, bool]:
-        previous = [{"uri": self.uri(), "value": self.rng.choice(["1:1", ""])} for _ in range(self.rng.randint(0, 2))]
+        previous = [
+            {"uri": self.uri(), "value": self.rng.choice(["1:1", ""])} for _ in range(self.rng.randint(0, 2))
+        ]
         return "workspace/diagnostic", {"previousResultIds": previous}, True
 
     def _execute_command(self) -> tuple[str, Any, bool]:
         which = self.rng.choice([None, "k", "add_kernel", self.position(), {"line": "x"}, {"line": None}, 5])
         arguments = self.rng.choice(
-            [[], [self.uri()], [self.uri(), which], [{"uri": self.uri(), "kernel": which}], [{"position": which}], [7]]
+            [
+                [],
+                [self.uri()],
+                [self.uri(), which],
+                [{"uri": self.uri(), "kernel": which}],
+                [{"position": which}],
+                [7],
+            ]
         )
         command = self.rng.choice(["nki.showIR", "nki.profile", "nki.unknown"])
         return "workspace/executeCommand", {"command": command, "arguments": arguments}, True
 
     def _configuration(self) -> tuple[str, Any, bool]:
-        nki = {"target": self.rng.choice(["trn1", "trn2", "trn3", "bad", 3]), "inlayHints": self.rng.choice([True, "x"])}
+        nki = {
+            "target": self.rng.choice(["trn1", "trn2", "trn3", "bad", 3]),
+            "inlayHints": self.rng.choice([True, "x"]),
+        }
         settings = self.rng.choice([{"nki": nki}, None, [1], {"nki": None}, {"nki": {"select": [3]}}])
         return "workspace/didChangeConfiguration", {"settings": settings}, False
 
     def _watched_files(self) -> tuple[str, Any, bool]:
-        changes = [{"uri": self.uri(), "type": self.rng.choice([1, 2, 3])} for _ in range(self.rng.randint(0, 3))]
+        changes = [
+            {"uri": self.uri(), "type": self.rng.choice([1, 2, 3])} for _ in range(self.rng.randint(0, 3))
+        ]
         return "workspace/didChangeWatchedFiles", {"changes": changes}, False
 
     def _cancel(self) -> tuple[str, Any, bool]:
-        return "$/cancelRequest", {"id": self.rng.randint(900, self.next_id + 5)}, False
+        target = self.rng.randint(900, self.next_id + 5)
+        self.cancelled_ids.add(target)
+        return "$/cancelRequest", {"id": target}, False
 
     def _unknown(self) -> tuple[str, Any, bool]:
         return self.rng.choice(METHODS_WITHOUT_PARAMS[1:]), self.rng.choice(JUNK), self.rng.random() < 0.5
@@ -277,9 +347,13 @@ class Connection:
         )
         self.responses: queue.Queue[dict[str, Any]] = queue.Queue()
         self.received: collections.Counter[str] = collections.Counter()
+        self.answered_ids: set[str] = set()
         self.internal_errors: list[str] = []  # -32603 answers of our handlers (pygls has its own)
-        self.lock = threading.Lock()
+        # One writer thread: the reader thread answers the server's requests without ever blocking on a
+        # full stdin pipe, so stdout is always drained and neither side can deadlock on the other.
+        self.outgoing: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._write, daemon=True).start()
 
     def _read(self) -> None:
         stdout = self.process.stdout
@@ -297,7 +371,9 @@ class Connection:
         if "method" in message:
             self.received[message["method"]] += 1
             if "id" in message:  # a request of the server (refresh, registration): answer it
-                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                self.outgoing.put(
+                    _framed(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode())
+                )
             return
         if "error" in message:
             code = message["error"].get("code")
@@ -306,13 +382,25 @@ class Connection:
                 self.internal_errors.append(str(message["error"].get("message")))
         else:
             self.received["result"] += 1
+        self.answered_ids.add(str(message.get("id")))
         self.responses.put(message)
 
+    def _write(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        while True:
+            data = self.outgoing.get()
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, ValueError):
+                return  # the server exited or the connection was closed
+
     def write(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        with self.lock:
-            self.process.stdin.write(data)
-            self.process.stdin.flush()
+        """Queue a frame; waits while the server is behind (never call it from the reader thread)."""
+        while self.outgoing.qsize() > MAX_QUEUED:
+            time.sleep(0.001)
+        self.outgoing.put(data)
 
     def send(self, message: dict[str, Any]) -> None:
         self.write(_framed(json.dumps(message).encode()))
@@ -321,7 +409,8 @@ class Connection:
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
         while True:
             message = self.responses.get(timeout=timeout)
-            if message.get("id") == msg_id:
+            answer_id = message.get("id")
+            if type(answer_id) is int and answer_id == msg_id:  # a fuzzed `"id": true` also equals 1
                 return message
 
     def close(self) -> None:

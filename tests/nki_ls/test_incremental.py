@@ -250,3 +250,18 @@ def test_edits_elsewhere_change_a_function(before: str, after: str, tmp_path: Pa
     expected = analyse(after, path, None)
     assert first != expected  # the edit changes the diagnostics of a function whose text did not change
     assert analyse(after, path, cache) == expected
+
+
+def test_scheduler_keeps_the_startup_heap_out_of_collections() -> None:
+    import gc  # noqa: PLC0415
+
+    from nki_ls.scheduler import Scheduler  # noqa: PLC0415
+
+    runs: list[set[str]] = []
+    scheduler = Scheduler(runs.append)
+    gc.unfreeze()
+    scheduler.now({"a.py"})
+    frozen = gc.get_freeze_count()
+    scheduler.now({"a.py"})
+    assert runs == [{"a.py"}, {"a.py"}] and frozen > 0 and gc.get_freeze_count() == frozen
+    gc.unfreeze()

@@ -42,19 +42,24 @@ def fuzz(tmp_path: Path, seed: int, count: int, capabilities: dict[str, Any]) ->
                 server.write(fuzzer.frame())
             _assert_still_serving(server, tmp_path)
             elapsed = time.perf_counter() - started
+            owed = fuzzer.expected_ids - fuzzer.cancelled_ids
+            unanswered = sorted(i for i in owed if str(i) not in server.answered_ids)
             assert server.process.poll() is None, "the server exited"
         finally:
             server.close()
     log = stderr_path.read_text(encoding="utf-8", errors="replace")
     ours = [line for line in log.splitlines() if line.startswith(("ERROR nki_ls", "CRITICAL"))]
     assert not ours, "internal errors of nki-ls:\n" + "\n".join(ours[:20])
+    assert not unanswered, f"{len(unanswered)} well-formed requests never answered: {unanswered[:10]}"
     assert not server.internal_errors, f"internal errors answered: {server.internal_errors[:10]}"
     return {"sent": fuzzer.kinds, "received": server.received, "seconds": round(elapsed, 1)}
 
 
 def _assert_still_serving(server: Connection, tmp_path: Path) -> None:
     uri = (tmp_path / "final.py").as_uri()
-    broken = (Path(__file__).resolve().parents[2] / "examples" / "broken_kernel.py").read_text(encoding="utf-8")
+    broken = (Path(__file__).resolve().parents[2] / "examples" / "broken_kernel.py").read_text(
+        encoding="utf-8"
+    )
     for name, text in (("final.py", HOVER_TEXT), ("final_broken.py", broken)):
         item = {"uri": (tmp_path / name).as_uri(), "languageId": "python", "version": 1, "text": text}
         server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}})
