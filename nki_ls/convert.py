@@ -48,7 +48,8 @@ def uri_of(path: str) -> str:
 
 
 def path_of(uri: str) -> str:
-    return to_fs_path(uri) or uri
+    # No file path holds a NUL (every os call would raise ValueError); keep such URIs as distinct keys.
+    return (to_fs_path(uri) or uri).replace("\x00", "\ufffd")
 
 
 def lsp_position(index: LineIndex, offset: int, encoding: Encoding) -> types.Position:

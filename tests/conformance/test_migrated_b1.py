@@ -76,6 +76,39 @@ def _select_with_reduction(predicate: np.ndarray, on_true: np.ndarray, on_false:
     return selected, np.max(selected, axis=1, keepdims=True)
 
 
+def _predicated_copy_inputs(predicate_dtype: Any) -> Callable[[], Arrays]:
+    def make() -> Arrays:
+        np.random.seed(0)
+        on_true, on_false = (np.random.random_sample([128, 512]).astype(np.float32) * 100 for _ in range(2))
+        return np.less_equal(on_true, 0.8).astype(predicate_dtype), on_true, on_false
+
+    return make
+
+
+def _predicated_copy(predicate: np.ndarray, on_true: np.ndarray, on_false: np.ndarray) -> Arrays:
+    return (np.where(predicate != 0, on_true, on_false),)
+
+
+def _chaining_inputs() -> tuple[Any, ...]:
+    np.random.seed(0)
+    on_true = np.random.random_sample((128, 512)).astype(np.float32)
+    bound0, bound1 = np.zeros([128, 1], np.float32), np.full([128, 1], 350, np.float32)
+    return on_true, bound0, bound1, np.greater_equal, np.less, 32
+
+
+def _range_select_chaining(on_true: np.ndarray, bound0: np.ndarray, bound1: np.ndarray, *rest: Any) -> Arrays:
+    """The unittest's golden: three chained selections over `on_true + i`, max-reduced together."""
+    values, best = on_true.copy(), np.zeros((on_true.shape[0], 1), np.float32)
+    selected = best
+    for i in range(3):
+        indices = np.zeros_like(on_true) + (32 + i * on_true.shape[0] + np.arange(on_true.shape[1]))
+        mask = np.greater_equal(indices, bound0) & np.less(indices, bound1)
+        selected = np.where(mask, values, np.float32(FP32_MIN))
+        best = np.maximum(best, np.max(selected, axis=1, keepdims=True))
+        values = values + 1
+    return selected, best
+
+
 def _random_inputs(shape: list[int]) -> Callable[[], Arrays]:
     def make() -> Arrays:
         np.random.seed(0)
@@ -114,7 +147,7 @@ def _sequence_bounds(segment_ids: np.ndarray) -> Arrays:
 class Case:
     file: str
     kernel: str
-    make_inputs: Callable[[], Arrays]
+    make_inputs: Callable[[], tuple[Any, ...]]  # arrays, plus any operator/scalar the kernel takes
     reference: Callable[..., Arrays]
     rtol: float = 1e-5
     atol: float = 1e-8
@@ -122,14 +155,20 @@ class Case:
     rewrite_gap: str = ""  # why the migrated kernel does not run yet (strict xfail)
 
 
-BOOL_PREDICATE = ("input: the unittest passes an `np.bool_` predicate; 0.6 `select_reduce` takes "
-                  "int8/uint8/int16/uint16 predicates (nki-api.md select_reduce)")  # fmt: skip
+BOOL_PREDICATE = ("input: the unittest passes an `np.bool_` predicate; 0.6 `select_reduce` and "
+                  "`tensor_copy_predicated` take integer predicates (nki-api.md)")  # fmt: skip
 CASES = {
     "activation": Case("test_nki_isa_activation.py", "nki_activation", _activation_inputs, _activation, 1e-2),
     "bn_stats_bn_aggr_1": Case("test_nki_isa_bn_stats.py", "nki_bn_stats_bn_aggr_1", _random_inputs([128, 128]),
                                _mean_and_variance, 1e-4),
     "bn_stats_bn_aggr_2": Case("test_nki_isa_bn_stats.py", "nki_bn_stats_bn_aggr_2", _random_inputs([128, 1024]),
                                _mean_and_variance, 1e-4),
+    "copy_predicated": Case("test_nki_isa_copypredicated.py", "nki_copy_predicated",
+                            _predicated_copy_inputs(np.bool_), _predicated_copy, rewrite_gap=BOOL_PREDICATE),
+    "copy_predicated+uint8": Case("test_nki_isa_copypredicated.py", "nki_copy_predicated",
+                                  _predicated_copy_inputs(np.uint8), _predicated_copy),
+    "range_select_chaining": Case("test_nki_isa_range_select.py", "nki_range_select_chaining", _chaining_inputs,
+                                  _range_select_chaining),
     "reduce": Case("test_nki_isa_reduce.py", "nki_reduce", _random_inputs([128, 512]), _row_sum, 1e-5),
     "sequence_bounds": Case("test_nki_isa_sequence_bounds.py", "nki_sequence_bounds", _segment_ids,
                             _sequence_bounds),
@@ -146,19 +185,15 @@ CASES = {
 
 #: Errors our migration leaves in B1 files (code, offending text): each names a front-end rewrite problem.
 GAPS = {
-    "test_nki_isa_copypredicated.py": ("NKI316", "dst_tile[0:128, 0:512] = nl.load"),  # kernel-time only
     "test_nki_isa_iota.py": ("NKI556", "nisa.iota(expr_a + expr_b)"),
-    "test_nki_isa_max8.py": ("NKI114", "nl.rand"),  # no `dtype`; the kernel takes no arguments (NKI112)
+    "test_nki_isa_max8.py": ("NKI112", "nki_max8()"),  # the kernel takes no arguments
     "test_nki_isa_nc_match_replace8.py": ("NKI113", "shape=(n, 8)"),
     "test_nki_isa_nc_stream_shuffle.py": ("NKI558", "nki.simulate_kernel"),
     "test_nki_isa_nc_transpose.py": ("NKI539", "nl.arange"),
     "test_nki_isa_partition_reduce.py": ("NKI558", "nki.simulate_kernel"),  # kernels write output arguments
-    "test_nki_isa_range_select.py": ("NKI316", "on_true_tile[...] = nl.add"),  # kernel-time only
     "test_nki_isa_reciprocal.py": ("NKI539", "nl.mgrid"),
     "test_nki_isa_tensor_scalar.py": ("NKI539", "nl.arange"),
 }
-#: Gaps that only the specializer reports (`t[...] = nl.<op>(...)` needs the kernel's facts).
-KERNEL_TIME_GAPS = frozenset({"test_nki_isa_copypredicated.py", "test_nki_isa_range_select.py"})
 
 
 def _migrate(corpus: Path, folder: Path, file: str) -> tuple[Path, str]:
@@ -213,9 +248,6 @@ def test_migration_gap_is_still_open(corpus: Path, tmp_path: Path, file: str) ->
     _, text = _migrate(corpus, tmp_path, file)
     code, snippet = GAPS[file]
     errors = [d for d in check_source(text, str(tmp_path / file)) if d.severity is Severity.ERROR]
-    if file in KERNEL_TIME_GAPS:  # the front end is silent; the specializer reports it
-        assert snippet in text and not errors
-        return
     assert any(d.code == code and text[d.span.start : d.span.end].startswith(snippet) for d in errors), (
         f"{file}: the migration now handles `{snippet}` ({code}): add a simulated case for this file"
     )

@@ -38,14 +38,14 @@ class Workspace:
         if text is None:
             try:
                 text = Path(key).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            except (OSError, ValueError):
                 return None
         return ModuleInfo.from_source(SourceFile(key, text))
 
     def resolve_module(self, importer: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
         for candidate in module_name_candidates(Path(importer.path), module, level):
             # one stat per candidate; resolving symlinks is only needed to look up editor overlays
-            if candidate.is_file() or (self.overlays and _key(candidate) in self.overlays):
+            if _is_file(candidate) or (self.overlays and _key(candidate) in self.overlays):
                 return self.module(candidate)
         return None
 
@@ -132,5 +132,13 @@ def _key(path: str | Path) -> str:
     p = Path(path)
     try:
         return str(p.resolve())
-    except OSError:
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL
         return str(p.absolute())
+
+
+def _is_file(path: Path) -> bool:
+    """False for names no file can have (too long, NUL) instead of raising, like a missing file."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

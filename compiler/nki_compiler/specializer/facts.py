@@ -120,10 +120,13 @@ def pragma_facts(module: ModuleInfo, node: ast.FunctionDef | ast.AsyncFunctionDe
 
 
 def find_pyproject(path: str) -> Path | None:
-    for parent in Path(path).resolve().parents:
-        candidate = parent / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
+    try:
+        for parent in Path(path).resolve().parents:
+            candidate = parent / "pyproject.toml"
+            if candidate.is_file():
+                return candidate
+    except (OSError, ValueError):  # a path no file can have (NUL, too long): no project settings
+        return None
     return None
 
 

@@ -20,7 +20,7 @@ def values(a, bounds):
     top = nisa.max8(src=x)  # <-- NKI401
     xt = nisa.nc_transpose(x[0:128, 0:128], engine=nisa.engine.vector)  # <-- NKI401
     picked = nl.ndarray((128, 512), dtype=nl.float32, buffer=nl.sbuf)
-    picked[...] = nisa.range_select(  # <-- NKI401
+    picked[...] = nisa.range_select(  # <-- NKI316 NKI401
         on_true_tile=sq,
         comp_op0=nl.greater_equal,
         comp_op1=nl.less,

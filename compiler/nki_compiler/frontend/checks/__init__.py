@@ -11,6 +11,7 @@ from nki_compiler.frontend.checks import (  # noqa: F401  (imported for their re
     migration_entry,
     migration_isa,
     migration_loops,
+    migration_stores,
     migration_tiles,
     migration_values,
     runtime_loops,

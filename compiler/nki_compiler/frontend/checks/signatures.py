@@ -8,7 +8,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, cast
 
-from nki_compiler.diagnostics.model import Edit, Fix
+from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext, on, on_function
 from nki_compiler.frontend.checks.facts import bindings, call_name
 from nki_compiler.frontend.scope import is_kernel_decorator
@@ -64,7 +64,22 @@ def report_signature_problems(ctx: FunctionContext) -> None:
                 ctx.report("NKI113", keyword, message=problem.message, fixes=_rename_fix(ctx, keyword, problem.suggestion),
                            kw=problem.name, callee=callee)  # fmt: skip
             elif problem.code == "NKI114":
-                ctx.report("NKI114", node.func, message=problem.message, callee=callee, p=problem.name or "")
+                ctx.report("NKI114", node.func, message=problem.message, callee=callee, p=problem.name or "",
+                           fixes=_rand_dtype_fix(ctx, node, problem.name))  # fmt: skip
+
+
+def _rand_dtype_fix(ctx: FunctionContext, node: ast.Call, missing: str | None) -> tuple[Fix, ...]:
+    """Beta-1 `nl.rand(shape)` defaulted to float32; 0.6 requires `dtype`."""
+    if missing != "dtype" or call_name(ctx.module, node) != "nki.language.rand":
+        return ()
+    if not isinstance(node.func, ast.Attribute):
+        return ()
+    end = ctx.span(node).end - 1  # the closing parenthesis
+    if not ctx.module.source.text.startswith(")", end) or not (node.args or node.keywords):
+        return ()
+    dtype = f"{ctx.text(node.func.value)}.float32"
+    return (Fix(f"Add `dtype={dtype}` (check: the intended dtype; Beta 1 defaulted to float32)",
+                (Edit(Span(end, end), f", dtype={dtype}"),), Applicability.UNSAFE),)  # fmt: skip
 
 
 def _rename_fix(ctx: FunctionContext, keyword: ast.keyword, suggestion: str | None) -> tuple[Fix, ...]:

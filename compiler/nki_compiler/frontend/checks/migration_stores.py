@@ -1,0 +1,105 @@
+"""NKI316 in the front end: `t[ix] = <call that certainly returns a tensor>` (Beta 1 lvalue stores).
+
+The specializer reports every store into a tensor; the front end reports the syntactic cases whose
+right-hand side is an `nl.load`, an `nl.<fn>` that returns a tensor, or a `nisa` instruction, so that a
+plain `--check` (and `--fix`) sees them. The language server drops the specializer's duplicate.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+
+from nki_compiler.diagnostics.model import Applicability, Edit, Fix
+from nki_compiler.frontend.checks.base import FunctionContext, on
+from nki_compiler.frontend.checks.migration_common import alone_on_lines, called, module_alias
+
+#: `nl.<fn>(x, y)` → `nisa.tensor_tensor(..., op=nl.<fn>)` (unsafe: an operand may be a scalar).
+BINARY = frozenset(
+    {"add", "subtract", "multiply", "maximum", "minimum", "divide", "power", "bitwise_and", "bitwise_or",
+     "bitwise_xor", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+     "logical_and", "logical_or", "logical_xor"}
+)  # fmt: skip
+#: `nl.<fn>(x)` → `nisa.activation(op=nl.<fn>, data=x)` (unsafe: the activation table's precision).
+UNARY = frozenset(
+    {"exp", "log", "tanh", "sigmoid", "relu", "square", "sqrt", "rsqrt", "gelu", "silu", "abs", "sin",
+     "cos", "erf", "softplus", "mish", "sign", "arctan", "tan", "reciprocal"}
+)  # fmt: skip
+
+
+@functools.cache
+def _returns_tensor(name: str) -> bool:
+    """`nki.language.<name>` of our own 0.6 package is annotated to return a tensor (never user code)."""
+    import nki.language
+
+    function = getattr(nki.language, name, None)
+    try:
+        return callable(function) and inspect.signature(function).return_annotation == "Tensor"
+    except (TypeError, ValueError):
+        return False
+
+
+def _tensor_producer(ctx: FunctionContext, value: ast.expr) -> str | None:
+    """Canonical name of a call that certainly produces a tensor, else None."""
+    name = called(ctx, value) or ""
+    if name.startswith("nki.isa."):
+        return name
+    if name.startswith("nki.language.") and _returns_tensor(name.rsplit(".", 1)[-1]):
+        return name
+    return None
+
+
+@on(ast.Assign)
+def store_into_tensor(ctx: FunctionContext, node: ast.AST) -> None:
+    assert isinstance(node, ast.Assign)
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
+        return
+    name = _tensor_producer(ctx, node.value)
+    if name is None:
+        return
+    fixes: tuple[Fix, ...] = ()
+    call = node.value
+    assert isinstance(call, ast.Call)
+    if alone_on_lines(ctx, node) and not any(k.arg is None for k in call.keywords):
+        fixes = _store_fixes(ctx, node, call, name)
+    ctx.report("NKI316", node.targets[0], fixes=fixes)
+
+
+def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, name: str) -> tuple[Fix, ...]:
+    nisa, nl = module_alias(ctx, "nki.isa"), module_alias(ctx, "nki.language")
+    if nisa is None or nl is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return ()
+    destination = ctx.text(statement.targets[0])
+    short = name.rsplit(".", 1)[-1]
+    arguments = [ctx.text(a) for a in call.args]
+
+    def replace(title: str, new: str, applicability: Applicability) -> tuple[Fix, ...]:
+        return (Fix(title, (Edit(ctx.span(statement), new),), applicability),)
+
+    if name.startswith("nki.isa."):
+        if any(k.arg == "dst" for k in call.keywords):
+            return ()
+        rest = [*arguments, *(ctx.text(k) for k in call.keywords)]
+        new = f"{ctx.text(call.func)}({', '.join([destination, *rest])})"
+        return replace("Pass the destination as `dst`", new, Applicability.UNSAFE)
+    if call.keywords:
+        return ()  # `dtype=` and keyword operands: the rewrite would need the intended dtype
+    if short == "load" and len(arguments) == 1:
+        new = f"{nisa}.dma_copy(dst={destination}, src={arguments[0]})"
+        return replace(f"Use `{nisa}.dma_copy`", new, Applicability.SAFE)
+    if short in BINARY and len(arguments) == 2:
+        new = (
+            f"{nisa}.tensor_tensor(dst={destination}, data1={arguments[0]}, data2={arguments[1]}, "
+            f"op={nl}.{short})"
+        )
+        title = f"Use `{nisa}.tensor_tensor` (check: both operands are tiles, else `tensor_scalar`)"
+        return replace(title, new, Applicability.UNSAFE)
+    if short in UNARY and len(arguments) == 1:
+        new = f"{nisa}.activation(dst={destination}, op={nl}.{short}, data={arguments[0]})"
+        title = f"Use `{nisa}.activation` (check: the activation's precision suits the kernel)"
+        return replace(title, new, Applicability.UNSAFE)
+    if short == "copy" and len(arguments) == 1:
+        new = f"{nisa}.tensor_copy(dst={destination}, src={arguments[0]})"
+        return replace(f"Use `{nisa}.tensor_copy`", new, Applicability.UNSAFE)
+    return ()
