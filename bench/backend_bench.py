@@ -1,7 +1,7 @@
 """Back-end figures: the NKI tutorial matmul kernels ranked by estimated latency, and back-end speed.
 
-    python bench/backend_bench.py                 # [4096,8192] @ [8192,8192] bf16 on trn1 (slow: specializes ~100k ops)
-    python bench/backend_bench.py --size 1024 2048 2048
+python bench/backend_bench.py                 # [4096,8192] @ [8192,8192] bf16 on trn1 (slow: specializes ~100k ops)
+python bench/backend_bench.py --size 1024 2048 2048
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def main() -> int:
     workspace = Workspace()
     module = workspace.module(str(TUTORIAL))
     assert module is not None
-    print(f"[{m},{k}] @ [{k},{n}] bf16 on {args.target}; peak {pe_peak_flops(args.target) / 1e12:.1f} TFLOP/s")
+    print(
+        f"[{m},{k}] @ [{k},{n}] bf16 on {args.target}; peak {pe_peak_flops(args.target) / 1e12:.1f} TFLOP/s"
+    )
     backend_seconds, adapter_seconds, backend_ops = 0.0, 0.0, 0
     for kernel in KERNELS:
         started = time.perf_counter()
@@ -53,15 +55,21 @@ def main() -> int:
         backend = run_model(model)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         ops = len(backend.model.ops())
-        backend_seconds, adapter_seconds, backend_ops = backend_seconds + elapsed, adapter_seconds + adapted, backend_ops + ops
+        backend_seconds, adapter_seconds, backend_ops = (
+            backend_seconds + elapsed,
+            adapter_seconds + adapted,
+            backend_ops + ops,
+        )
         latency = backend.schedule.latency * 1e-9
         hfu = 2 * m * n * k / (latency * pe_peak_flops(args.target))
         print(f"  {kernel:<34} {latency * 1e3:9.3f} ms  HFU {100 * hfu:5.1f}%  ({ops} instructions, "
               f"specialize {specialized:.1f} s, IR -> model {adapted:.2f} s, allocation + scheduling {elapsed:.2f} s, CPU {cpu:.2f} s)")  # fmt: skip
     if backend_ops:
         per = 10_000 / backend_ops
-        print(f"allocation + scheduling: {backend_seconds * per:.3f} s per 10,000 instructions (goal <= 0.5 s); "
-              f"IR -> model adapter: {adapter_seconds * per:.3f} s per 10,000")
+        print(
+            f"allocation + scheduling: {backend_seconds * per:.3f} s per 10,000 instructions (goal <= 0.5 s); "
+            f"IR -> model adapter: {adapter_seconds * per:.3f} s per 10,000"
+        )
     return 0
 
 

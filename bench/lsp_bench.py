@@ -138,7 +138,7 @@ def generated_kernel_file(lines: int = 1500) -> str:
     index = 0
     while header.count("\n") + sum(b.count("\n") for b in blocks) < lines:
         blocks.append(
-            f'''
+            f"""
 def scale_{index}(tile, factor):
     result = nl.ndarray(tile.shape, dtype=nl.float32, buffer=nl.sbuf)
     nisa.tensor_scalar(dst=result, data=tile, op0=nl.multiply, operand0=factor)
@@ -158,7 +158,7 @@ def kernel_{index}(a, b):
         w = scale_{index}(z, 2.0)
         nisa.dma_copy(dst=out[t * 128 : (t + 1) * 128, 0:512], src=w)
     return out
-'''
+"""
         )
         index += 1
     return header + "".join(blocks)
@@ -256,7 +256,14 @@ def measure_rss(client: Client, files: list[Path]) -> float:
         text = path.read_text(encoding="utf-8", errors="replace")
         client.notify(
             "textDocument/didOpen",
-            {"textDocument": {"uri": path.resolve().as_uri(), "languageId": "python", "version": version, "text": text}},
+            {
+                "textDocument": {
+                    "uri": path.resolve().as_uri(),
+                    "languageId": "python",
+                    "version": version,
+                    "text": text,
+                }
+            },
         )
     if files:
         client.wait_diagnostics(files[-1].resolve().as_uri(), None, timeout=600)
@@ -274,14 +281,18 @@ def report(name: str, figures: dict[str, float]) -> None:
     print(f"  didChange -> publishDiagnostics  p50 {figures['diagnostics_p50_ms']:7.1f} ms  p95 {p95:7.1f} ms"
           f"  ({verdict(p95, GOALS['diagnostics_ms'])} <= {GOALS['diagnostics_ms']:g} ms)")  # fmt: skip
     ratio = figures["parse_ratio"]
-    print(f"  p95 / ast.parse                   x{ratio:.1f}  ({verdict(ratio, GOALS['parse_ratio'])} <= x{GOALS['parse_ratio']:g})")
+    print(
+        f"  p95 / ast.parse                   x{ratio:.1f}  ({verdict(ratio, GOALS['parse_ratio'])} <= x{GOALS['parse_ratio']:g})"
+    )
     hover = figures["hover_p95_ms"]
     print(f"  hover                            p50 {figures['hover_p50_ms']:7.1f} ms  p95 {hover:7.1f} ms"
           f"  ({verdict(hover, GOALS['hover_ms'])} <= {GOALS['hover_ms']:g} ms)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose server is measured")
     parser.add_argument("--edits", type=int, default=40, help="didChange samples per file")

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 100_000
 
-KERNEL = '''import nki
+KERNEL = """import nki
 import nki.isa as nisa
 import nki.language as nl
 
@@ -52,7 +52,7 @@ def tiled_matmul(lhsT, rhs):
             nisa.tensor_copy(dst=out, src=acc)
             nisa.dma_copy(dst=result[m * TILE_M:(m + 1) * TILE_M, n * TILE_N:(n + 1) * TILE_N], src=out)
     return result
-'''
+"""
 
 
 def specialize_once(path: Path) -> int:
@@ -70,7 +70,9 @@ def specialize_once(path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=4096, help="M = K = N")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
@@ -102,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         tracemalloc.stop()
     rate = count / median
     size = args.size
-    print(f"tiled matmul {size}x{size}x{size} (bf16): {count} instructions in {median:.2f} s (median of {args.repeat})")
+    print(
+        f"tiled matmul {size}x{size}x{size} (bf16): {count} instructions in {median:.2f} s (median of {args.repeat})"
+    )
     verdict = "meets" if rate >= GOAL else "misses"
     print(f"  {rate:,.0f} instructions/s  x{rate / GOAL:.2f} of the goal ({verdict} >= {GOAL:,}/s)")
     print(f"  peak memory {peak / 2**20:.1f} MB, {peak / count:,.0f} bytes per instruction")

@@ -90,7 +90,7 @@ class FunctionCache:
             self._reported_within(ctx.reporter, ctx.module.path, base, end),
         )
         entry = self._entries.get(key) if key is not None else None
-        if entry is not None:
+        if key is not None and entry is not None:
             self.hits += 1
             self._entries.move_to_end(key)
             chain = ctx.chain_notes()
@@ -105,7 +105,7 @@ class FunctionCache:
         finally:
             ctx.reporter = recorder._reporter
         stored = _store(ctx, recorder.offered, base, end) if key is not None else None
-        if stored is not None:
+        if key is not None and stored is not None:
             self._entries[key] = stored
             if len(self._entries) > self._limit:
                 self._entries.popitem(last=False)

@@ -32,7 +32,13 @@ def resident_matmuls(n: int, count: int = 64, target: str = "trn1") -> Program:
     b.op("memset", dst=b.whole(stationary), value=0.0)
     ps = b.tensor((128, n), "float32", "psum", "ps")
     for _ in range(count):
-        b.op("nc_matmul", dst=b.whole(ps), stationary=b.whole(stationary), moving=b.whole(moving), accumulate=True)
+        b.op(
+            "nc_matmul",
+            dst=b.whole(ps),
+            stationary=b.whole(stationary),
+            moving=b.whole(moving),
+            accumulate=True,
+        )
     return b.program
 
 

@@ -43,9 +43,11 @@ def test_fitting_program_has_no_diagnostics_and_disjoint_live_tensors() -> None:
     ranges = result.allocation.ranges
     items = list(placements.values())
     for i, first in enumerate(items):
-        for second in items[i + 1:]:
+        for second in items[i + 1 :]:
             if ranges[first.buffer].overlaps(ranges[second.buffer]):
-                apart = first.offset + first.size <= second.offset or second.offset + second.size <= first.offset
+                apart = (
+                    first.offset + first.size <= second.offset or second.offset + second.size <= first.offset
+                )
                 assert apart
 
 

@@ -59,10 +59,14 @@ def test_pipeline_allocation_keeps_live_tensors_apart(path: Path, kernel: str) -
     items = sorted(placements.values(), key=lambda p: p.buffer)
     for i, first in enumerate(items):
         for second in items[i + 1 :]:
-            if memory[first.buffer] != memory[second.buffer] or not ranges[first.buffer].overlaps(ranges[second.buffer]):
+            if memory[first.buffer] != memory[second.buffer] or not ranges[first.buffer].overlaps(
+                ranges[second.buffer]
+            ):
                 continue
             rows_apart = first.partition + first.partitions <= second.partition or (
                 second.partition + second.partitions <= first.partition
             )
-            bytes_apart = first.offset + first.size <= second.offset or second.offset + second.size <= first.offset
+            bytes_apart = (
+                first.offset + first.size <= second.offset or second.offset + second.size <= first.offset
+            )
             assert rows_apart or bytes_apart

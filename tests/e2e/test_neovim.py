@@ -43,7 +43,6 @@ def _neovim() -> str | None:
     return None
 
 
-
 def test_neovim_diagnostics_hover_and_quick_fix(tmp_path: Path) -> None:
     nvim = _neovim()
     if nvim is None:

@@ -81,7 +81,9 @@ def _allocate_memory(model: Model, memory: str, buffers: list[Buffer], result: A
     limit = result.capacity[memory]
     ranges = result.ranges
     pinned = [b for b in buffers if b.pin is not None]
-    free = sorted((b for b in buffers if b.pin is None), key=lambda b: (ranges[b.id].start, -reserved_size(b), b.id))
+    free = sorted(
+        (b for b in buffers if b.pin is None), key=lambda b: (ranges[b.id].start, -reserved_size(b), b.id)
+    )
     pinned_placements: list[Placement] = []
     for buffer in pinned:
         pin = buffer.pin or (0, 0)
@@ -153,8 +155,13 @@ def _pin_problem(buffer: Buffer, placement: Placement, limit: int, active: list[
     if placement.offset < 0 or placement.offset + buffer.bytes_per_partition > limit:
         return f"bytes {placement.offset}..{placement.offset + buffer.bytes_per_partition} exceed {limit} per partition"
     for other in active:
-        if ranges[other.buffer].overlaps(ranges[buffer.id]) and _rows_overlap(other, placement.partition, parts) and (
-            other.offset < placement.offset + buffer.bytes_per_partition and placement.offset < other.offset + other.size
+        if (
+            ranges[other.buffer].overlaps(ranges[buffer.id])
+            and _rows_overlap(other, placement.partition, parts)
+            and (
+                other.offset < placement.offset + buffer.bytes_per_partition
+                and placement.offset < other.offset + other.size
+            )
         ):
             return f"it overlaps another pinned tensor that is live at the same time (id {other.buffer})"
     return ""
@@ -214,9 +221,13 @@ def _with_peak_note(model: Model, memory: str, result: Allocation, diagnostic: D
     return replace(diagnostic, notes=(note, *diagnostic.notes))
 
 
-def _diagnostic(model: Model, code: str, buffer: Buffer, notes: list[tuple[Buffer, str]], **params: object) -> Diagnostic:
+def _diagnostic(
+    model: Model, code: str, buffer: Buffer, notes: list[tuple[Buffer, str]], **params: object
+) -> Diagnostic:
     entry = rule(code)
     span = Span(*buffer.span) if buffer.span else Span(0, 0)
     related = tuple(Note(text, other.path or buffer.path, Span(*other.span) if other.span else span)
                     for other, text in notes)  # fmt: skip
-    return Diagnostic(code, entry.severity or Severity.ERROR, entry.format(**params), buffer.path, span, related)
+    return Diagnostic(
+        code, entry.severity or Severity.ERROR, entry.format(**params), buffer.path, span, related
+    )

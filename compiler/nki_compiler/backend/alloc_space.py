@@ -40,7 +40,9 @@ class Grid:
         if found is None:
             lo = min(max(partition, 0), PARTITIONS)
             hi = min(max(partition + parts, 0), PARTITIONS)
-            found = self._rows[partition, parts] = slice(bisect_left(self.bounds, lo), bisect_left(self.bounds, hi))
+            found = self._rows[partition, parts] = slice(
+                bisect_left(self.bounds, lo), bisect_left(self.bounds, hi)
+            )
         return found
 
     def columns(self, offset: int, size: int) -> slice:

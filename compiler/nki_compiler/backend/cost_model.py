@@ -31,7 +31,10 @@ class Hardware:
 def _table(rows: list[tuple[str, float, float, float, str]]) -> dict[str, Hardware]:
     result: dict[str, Hardware] = {}
     for column, target in enumerate(("trn1", "trn2", "trn3")):
-        figures = {key: Figure(values[column], source) for key, *values, source in ((r[0], r[1], r[2], r[3], r[4]) for r in rows)}
+        figures = {
+            key: Figure(values[column], source)
+            for key, *values, source in ((r[0], r[1], r[2], r[3], r[4]) for r in rows)
+        }
         result[target] = Hardware(target, figures)
     return result
 
@@ -99,7 +102,9 @@ def _matmul_ns(op: Op, hw: Hardware) -> float:
     if op.opcode not in ("nc_matmul", "nc_matmul_mx") or not op.moving:
         columns = max(op.free_elements, 1)  # transpose / quantize: stream the free size once
         return max(hw["pe_min_cycles"], columns) / hw["pe_clock_ghz"]
-    key = {1: "pe_cycles_per_column_fp8", 2: "pe_cycles_per_column_16bit"}.get(op.dtype_bytes, "pe_cycles_per_column_fp32")
+    key = {1: "pe_cycles_per_column_fp8", 2: "pe_cycles_per_column_16bit"}.get(
+        op.dtype_bytes, "pe_cycles_per_column_fp32"
+    )
     multiply = max(hw["pe_min_cycles"], op.moving) * hw[key]
     load_stationary = max(op.stationary, 1) * hw[key] / hw["pe_load_stationary_speedup"]
     return (multiply + load_stationary) / hw["pe_clock_ghz"]
@@ -116,7 +121,9 @@ def _dma_ns(op: Op, hw: Hardware) -> float:
 def pe_peak_flops(target: str, dtype_bytes: int = 2) -> float:
     """Peak FLOP/s of the PE array (2 flops per multiply-accumulate)."""
     hw = hardware(target)
-    key = {1: "pe_cycles_per_column_fp8", 2: "pe_cycles_per_column_16bit"}.get(dtype_bytes, "pe_cycles_per_column_fp32")
+    key = {1: "pe_cycles_per_column_fp8", 2: "pe_cycles_per_column_16bit"}.get(
+        dtype_bytes, "pe_cycles_per_column_fp32"
+    )
     return 2 * hw["pe_rows"] * hw["pe_cols"] * hw["pe_clock_ghz"] * 1e9 / hw[key]
 
 

@@ -24,7 +24,9 @@ def memory_lines(result: BackendResult) -> list[str]:
         limit = allocation.capacity.get(memory, 1)
         site = model.sites.get(position)
         where = f" at line {site[3]}" if site and site[3] else ""
-        lines.append(f"{memory.upper()}: peak {level} B/partition of {limit} ({100 * level / limit:.1f}%){where}")
+        lines.append(
+            f"{memory.upper()}: peak {level} B/partition of {limit} ({100 * level / limit:.1f}%){where}"
+        )
         timeline = usage_timeline(model, allocation, memory)
         if timeline:
             step = max(1, len(timeline) // 8)

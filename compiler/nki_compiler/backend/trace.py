@@ -24,7 +24,9 @@ def trace_events(result: BackendResult) -> dict[str, Any]:
     ]
     for track, tid in ids.items():
         events.append({"ph": "M", "pid": 1, "tid": tid, "name": "thread_name", "args": {"name": track}})
-        events.append({"ph": "M", "pid": 1, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}})
+        events.append(
+            {"ph": "M", "pid": 1, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}}
+        )
     for s in sorted(slices, key=lambda s: (s.start, ids[s.track])):
         args: dict[str, Any] = {"line": s.op.line, "path": s.op.path}
         if s.repeat != 1:

@@ -91,7 +91,11 @@ def call_api(
         bound = bind_arguments(obj, signature, args, kwargs)
         arg_nodes = [a for a in node.args]
         nodes = bind_arguments(
-            obj, signature, arg_nodes[: len(args)], {k.arg: k.value for k in node.keywords if k.arg}, partial=True
+            obj,
+            signature,
+            arg_nodes[: len(args)],
+            {k.arg: k.value for k in node.keywords if k.arg},
+            partial=True,
         )
     except (TypeError, ValueError):
         if module == "nki.isa" and not args and "dst" not in kwargs and _has_dst(obj):
