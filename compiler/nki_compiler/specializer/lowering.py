@@ -100,49 +100,33 @@ def _like(fill: Any) -> Callable[[Call], Any]:
     return lower
 
 
-def _load(call: Call) -> Any:
-    source = call.get("src")
-    if not isinstance(source, Tensor):
-        return UNKNOWN
-    tile = allocate(call, source.shape, call.get("dtype") or source.dtype, nl.sbuf, shape_key="src")
-    if isinstance(tile, Tensor):
-        call.emit(Opcode.DMA_COPY, {"dst": tile, "src": source})
-    return tile
+def _one_tile(
+    source_key: str, opcode: Opcode, buffer: Any, operand: str, transpose: bool = False
+) -> Callable[[Call], Any]:
+    """`nl.load`/`load_transpose2d`/`copy`/`transpose`: allocate the result tile, emit one instruction."""
+
+    def lower(call: Call) -> Any:
+        source = call.get(source_key)
+        if not isinstance(source, Tensor) or (transpose and source.ndim != 2):
+            return UNKNOWN
+        shape = source.shape[::-1] if transpose else source.shape
+        tile = allocate(call, shape, call.get("dtype") or source.dtype, buffer, shape_key=source_key)
+        if isinstance(tile, Tensor):
+            call.emit(opcode, {"dst": tile, operand: source})
+        return tile
+
+    return lower
 
 
-def _load_transpose2d(call: Call) -> Any:
-    source = call.get("src")
-    if not isinstance(source, Tensor) or source.ndim != 2:
-        return UNKNOWN
-    tile = allocate(call, source.shape[::-1], call.get("dtype") or source.dtype, nl.sbuf, shape_key="src")
-    if isinstance(tile, Tensor):
-        call.emit(Opcode.DMA_TRANSPOSE, {"dst": tile, "src": source})
-    return tile
+_load = _one_tile("src", Opcode.DMA_COPY, nl.sbuf, "src")
+_load_transpose2d = _one_tile("src", Opcode.DMA_TRANSPOSE, nl.sbuf, "src", transpose=True)
+_copy = _one_tile("x", Opcode.TENSOR_COPY, nl.sbuf, "src")
+_transpose = _one_tile("x", Opcode.NC_TRANSPOSE, nl.psum, "data", transpose=True)
 
 
 def _store(call: Call) -> Any:
     call.emit(Opcode.DMA_COPY, {"dst": call.get("dst"), "src": call.get("value")})
     return None
-
-
-def _copy(call: Call) -> Any:
-    source = call.get("x")
-    if not isinstance(source, Tensor):
-        return UNKNOWN
-    tile = allocate(call, source.shape, call.get("dtype") or source.dtype, nl.sbuf, shape_key="x")
-    if isinstance(tile, Tensor):
-        call.emit(Opcode.TENSOR_COPY, {"dst": tile, "src": source})
-    return tile
-
-
-def _transpose(call: Call) -> Any:
-    source = call.get("x")
-    if not isinstance(source, Tensor) or source.ndim != 2:
-        return UNKNOWN
-    tile = allocate(call, source.shape[::-1], call.get("dtype") or source.dtype, nl.psum, shape_key="x")
-    if isinstance(tile, Tensor):
-        call.emit(Opcode.NC_TRANSPOSE, {"dst": tile, "data": source})
-    return tile
 
 
 def _matmul(call: Call) -> Any:
