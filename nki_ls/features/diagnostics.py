@@ -32,7 +32,7 @@ def normalize(path: str | Path) -> str:
     p = Path(path)
     try:
         return str(p.resolve())
-    except OSError:
+    except (OSError, ValueError):  # too long for the file system, or an embedded NUL
         return str(p.absolute())
 
 

@@ -20,6 +20,9 @@ _MEMBER_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*
 _IMPORT_LINE = re.compile(r"^(?:import|from)\s")
 #: How far back a call's open parenthesis is searched for (characters).
 MAX_CALL_LOOKBACK = 4000
+#: How far back a dotted name is read: the `$`-anchored name patterns cost quadratic time in the length
+#: of the run of name characters they scan, and fuzzed lines hold 100,000-character words.
+MAX_NAME_LOOKBACK = 400
 
 
 def import_bases(module: ModuleInfo | None, text: str) -> dict[str, str]:
@@ -82,7 +85,7 @@ def reference_at(line: str, column: int) -> Reference | None:
     """`nisa.dma_copy` when the cursor is on `dma_copy`; `nisa` when it is on `nisa`."""
     for match in _WORD.finditer(line):
         if match.start() <= column <= match.end():
-            before = _DOTTED_BEFORE.search(line[: match.end()])
+            before = _DOTTED_BEFORE.search(_tail(line[: match.end()]))
             dotted = re.sub(r"\s+", "", before.group(1)) if before else match.group(0)
             return Reference(dotted, match.start(), match.end())
     return None
@@ -90,10 +93,14 @@ def reference_at(line: str, column: int) -> Reference | None:
 
 def member_prefix(before_cursor: str) -> tuple[str, str] | None:
     """(`nl`, `ze`) for text ending in `nl.ze`; None when the cursor is not after a dot."""
-    match = _MEMBER_PREFIX.search(before_cursor)
+    match = _MEMBER_PREFIX.search(_tail(before_cursor))
     if match is None:
         return None
     return match.group(1), match.group(2)
+
+
+def _tail(text: str) -> str:
+    return text[-MAX_NAME_LOOKBACK:]
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def call_at(text: str, offset: int) -> CallContext | None:
 
 
 def _call_context(text: str, paren: int, offset: int, commas: list[int]) -> CallContext | None:
-    callee_match = _DOTTED_BEFORE.search(text[max(0, paren - 200) : paren])
+    callee_match = _DOTTED_BEFORE.search(_tail(text[:paren]))
     if callee_match is None:
         return None
     callee = re.sub(r"\s+", "", callee_match.group(1))

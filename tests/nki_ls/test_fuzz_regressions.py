@@ -7,6 +7,7 @@ and no ERROR record: a raise there is a bug, never a diagnostic.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,18 @@ def test_workspace_resolves_impossible_module_names_to_nothing(tmp_path: Path) -
     assert workspace.module(str(tmp_path / "a\x00b.py")) is None
     result = specialize(workspace, importer, "add_kernel", target="trn2")
     assert result is not None
+
+
+@pytest.mark.parametrize("word", ["a" * 100_000, "nl." * 30_000])
+def test_completion_and_hover_on_a_huge_word_are_fast(tmp_path: Path, word: str) -> None:
+    # The `$`-anchored name patterns once scanned the whole word from every start: minutes per request.
+    documents = Documents()
+    path = tmp_path / "k.py"
+    documents.open(str(path), "import nki.language as nl\nx = " + word + "\n", 1)
+    end = types.Position(line=1, character=4 + len(word))
+    middle = types.Position(line=1, character=4 + len(word) // 2)
+    started = time.perf_counter()
+    for position in (end, middle):
+        completion.completion(documents, path.as_uri(), position, Encoding.UTF16, "trn2")
+        hover.hover(documents, path.as_uri(), position, Encoding.UTF16, "trn2", Specializations(documents))
+    assert time.perf_counter() - started < 5
