@@ -162,7 +162,9 @@ class Documents:
         imports = self._track_imports(module)
         importers = [m for m in (self._module(p) for p in self._importers(path)) if m is not None]
         try:
-            results = analyze(self.workspace, [module, *importers], self.config, function_cache=self.function_cache)
+            results = analyze(
+                self.workspace, [module, *importers], self.config, function_cache=self.function_cache
+            )
             diagnostics = tuple(results.get(module.path, []))
         except Exception:  # internal error: log it with the version, keep serving
             log.exception("nki-ls %s: analysis of %s failed", __version__, path)

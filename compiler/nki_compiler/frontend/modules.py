@@ -40,7 +40,9 @@ class ModuleInfo:
     _nodes: list[ast.AST] | None = field(default=None, repr=False, compare=False)
     _parents: dict[int, ast.AST] | None = field(default=None, repr=False, compare=False)
     # id(expr) -> (expr, canonical name); holding expr keeps its id from being reused
-    _canonical: dict[int, tuple[ast.expr, str | None]] = field(default_factory=dict, repr=False, compare=False)
+    _canonical: dict[int, tuple[ast.expr, str | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _spans: dict[int, tuple[ast.AST, Span | None]] = field(default_factory=dict, repr=False, compare=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # per-module check caches
 

@@ -87,7 +87,9 @@ def walk_cached(root: ast.AST) -> list[ast.AST]:
     return _remember(_WALK_CACHE, root, walk(root))
 
 
-def _remember(cache: dict[int, tuple[ast.AST, list[ast.AST]]], node: ast.AST, nodes: list[ast.AST]) -> list[ast.AST]:
+def _remember(
+    cache: dict[int, tuple[ast.AST, list[ast.AST]]], node: ast.AST, nodes: list[ast.AST]
+) -> list[ast.AST]:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[id(node)] = (node, nodes)

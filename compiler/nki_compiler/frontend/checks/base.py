@@ -79,7 +79,9 @@ class ModuleContext:
             return
         span = where if isinstance(where, Span) else self.span(where)
         text = message if message is not None else r.format(**params)
-        diagnostic = Diagnostic(code, severity or r.severity, text, self.module.path, span, notes + self.chain_notes(), fixes)
+        diagnostic = Diagnostic(
+            code, severity or r.severity, text, self.module.path, span, notes + self.chain_notes(), fixes
+        )
         self.reporter.add(diagnostic)
 
     def chain_notes(self) -> tuple[Note, ...]:
@@ -105,7 +107,9 @@ class FunctionContext(ModuleContext):
 
     def chain_notes(self) -> tuple[Note, ...]:
         return tuple(
-            Note(f"`{link.callee}` is in kernel scope: `{link.caller}` refers to it here", link.path, link.span)
+            Note(
+                f"`{link.callee}` is in kernel scope: `{link.caller}` refers to it here", link.path, link.span
+            )
             for link in self.function.chain
         )
 

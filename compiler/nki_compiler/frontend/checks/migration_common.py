@@ -262,10 +262,7 @@ def names_read_after(ctx: FunctionContext, stmt: ast.stmt) -> set[str]:
 
 def assigned_names(nodes: list[ast.stmt]) -> set[str]:
     return {
-        n.id
-        for stmt in nodes
-        for n in walk(stmt)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        n.id for stmt in nodes for n in walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
 
 

@@ -166,7 +166,9 @@ def _ordered(subscript: ast.Subscript, variables: dict[str, IndexVar]) -> bool:
 
 def _loads(ctx: FunctionContext, root: ast.AST, names: set[str]) -> list[ast.Name]:
     return [
-        n for n in walk_cached(root) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
+        n
+        for n in walk_cached(root)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
     ]
 
 

@@ -143,7 +143,9 @@ def _body_function(ctx: FunctionContext, loop: ast.For | ast.While, param: str, 
     """`def _body_<param>(<param>):` over the loop's own body lines (already at the right indentation)."""
     taken = {n.id for n in walk_cached(ctx.function.node) if isinstance(n, ast.Name)}
     taken |= {
-        n.name for n in walk_cached(ctx.function.node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        n.name
+        for n in walk_cached(ctx.function.node)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
     name, suffix = f"_body_{param}", 1
     while name in taken:
