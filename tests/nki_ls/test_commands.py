@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from tests.helpers.lsp import wait_for_diagnostics
+from tests.helpers.lsp import SERVER, open_document, start_session, wait_for_diagnostics
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nki_ls"])
 HEADER = "import nki\nimport nki.isa as nisa\nimport nki.language as nl\n\n\n"
 KERNEL = HEADER + (
     "# nki: args a=float32[128,512]\n"
@@ -30,26 +28,9 @@ TILE_LINE = 8  # 0-based line of `t = ...`
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=tmp_path.as_uri(),
-            initialization_options={"nki": {"inlayHints": True}},
-        )
-    )
+    await start_session(lsp_client, tmp_path, "visual-studio-code", {"inlayHints": True})
     yield
     await lsp_client.shutdown_session()
-
-
-def _open(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
-    return path.as_uri()
 
 
 async def _wait_for_code(client: LanguageClient, uri: str, code: str) -> list[types.Diagnostic]:
@@ -63,14 +44,14 @@ async def _command(client: LanguageClient, command: str, *arguments: object) -> 
 
 @pytest.mark.asyncio
 async def test_specializer_diagnostics_follow_the_front_end(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "kernel.py", TOO_BIG)
+    uri = open_document(client, tmp_path / "kernel.py", TOO_BIG)
     diagnostics = await _wait_for_code(client, uri, "NKI301")
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("NKI301", TILE_LINE)]
 
 
 @pytest.mark.asyncio
 async def test_show_ir_and_profile_by_name_and_by_position(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(client, tmp_path / "kernel.py", KERNEL)
     ir = await _command(client, "nki.showIR", uri, "copy")
     assert ir["kernel"] == "copy" and "dma_copy" in ir["text"] and ir["diagnostics"] == []
     by_position = await _command(
@@ -83,7 +64,7 @@ async def test_show_ir_and_profile_by_name_and_by_position(client: LanguageClien
 
 @pytest.mark.asyncio
 async def test_command_usage_errors_are_lsp_errors(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(client, tmp_path / "kernel.py", KERNEL)
     with pytest.raises(Exception, match="no kernel named 'nope'"):
         await _command(client, "nki.showIR", uri, "nope")
     with pytest.raises(Exception, match="document URI"):
@@ -94,7 +75,7 @@ async def test_command_usage_errors_are_lsp_errors(client: LanguageClient, tmp_p
 
 @pytest.mark.asyncio
 async def test_inlay_hints_and_tensor_hover(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(client, tmp_path / "kernel.py", KERNEL)
     document = types.TextDocumentIdentifier(uri=uri)
     whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=20, character=0))
     hints = await client.text_document_inlay_hint_async(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from nki_ls.features.diagnostics import Documents, normalize
 from nki_ls.features.run_on_save import WorkerRun, worker_request
-from tests.helpers.lsp import wait_for_diagnostics
+from tests.helpers.lsp import SERVER, open_document, start_session, wait_for_diagnostics
 
 HEADER = "import nki\nimport nki.isa as nisa\nimport nki.language as nl\n\n\n"
 COPY = """# nki: args a=float32[128,512]
@@ -174,31 +174,13 @@ async def test_a_crashing_worker_is_an_outcome_not_an_exception(tmp_path: Path) 
 
 # -- over LSP --------------------------------------------------------------------------------------------
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nki_ls"])
-
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=tmp_path.as_uri(),
-            initialization_options={"nki": {"runOnSave": True, "simulator": {"timeoutSeconds": 60}}},
-        )
-    )
+    options = {"runOnSave": True, "simulator": {"timeoutSeconds": 60}}
+    await start_session(lsp_client, tmp_path, "visual-studio-code", options)
     yield
     await lsp_client.shutdown_session()
-
-
-def _open(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
-    return path.as_uri()
 
 
 async def _wait_until(client: LanguageClient, uri: str, predicate) -> list[types.Diagnostic]:  # noqa: ANN001
@@ -224,7 +206,7 @@ async def test_save_turns_runtime_findings_into_diagnostics_until_the_next_edit(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     text = HEADER + COPY + UNINIT
-    uri = _open(client, tmp_path / "kernel.py", text)
+    uri = open_document(client, tmp_path / "kernel.py", text)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri))
     )
@@ -249,7 +231,7 @@ async def test_save_turns_runtime_findings_into_diagnostics_until_the_next_edit(
 async def test_run_command_answers_a_summary_and_can_be_cancelled(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    uri = _open(client, tmp_path / "kernel.py", HEADER + COPY + FOREVER)
+    uri = open_document(client, tmp_path / "kernel.py", HEADER + COPY + FOREVER)
     answer = await _command(client, uri, "copy")
     assert answer["kernel"] == "copy" and answer["error"] is None
     assert answer["summary"][0].startswith("out[0]: float32[128,512]")
@@ -266,17 +248,7 @@ async def test_run_command_answers_a_summary_and_can_be_cancelled(
 
 @pytest_lsp.fixture(config=SERVER)
 async def pull_client(lsp_client: LanguageClient, tmp_path: Path):
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("neovim"),
-            root_uri=tmp_path.as_uri(),
-            initialization_options={"nki": {"runOnSave": True}},
-        )
-    )
+    await start_session(lsp_client, tmp_path, "neovim", {"runOnSave": True})
     yield
     await lsp_client.shutdown_session()
 
@@ -286,7 +258,7 @@ async def test_a_pull_client_sees_the_findings_under_a_new_result_id(
     pull_client: LanguageClient, tmp_path: Path
 ) -> None:
     text = HEADER + UNINIT
-    uri = _open(pull_client, tmp_path / "kernel.py", text)
+    uri = open_document(pull_client, tmp_path / "kernel.py", text)
     document = types.TextDocumentIdentifier(uri)
     first = await pull_client.text_document_diagnostic_async(types.DocumentDiagnosticParams(document))
     assert not first.items  # type: ignore[union-attr]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from tests.helpers.lsp import wait_for_diagnostics
+from tests.helpers.lsp import SERVER, open_document, start_session, wait_for_diagnostics
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "nki_ls"])
 # VS Code 1.65's recorded capabilities have no pull diagnostics (the server pushes); Neovim 0.11's do.
 
 HEADER = "import nki\nimport nki.isa as nisa\nimport nki.language as nl\n\n\n"
@@ -20,48 +18,19 @@ KERNEL = HEADER + ("@nki.jit\ndef k(a):\n    dims = a.shape\n    del dims\n    r
 DEL_LINE = 8  # 0-based line of `del dims`
 
 
-def _accept_registrations(client: LanguageClient) -> list[types.RegistrationParams]:
-    received: list[types.RegistrationParams] = []
-
-    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        received.append(params)
-
-    return received
-
-
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):
-    _accept_registrations(lsp_client)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri()
-        )
-    )
+    await start_session(lsp_client, tmp_path, "visual-studio-code")
     yield
     await lsp_client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=SERVER)
 async def pull_client(lsp_client: LanguageClient, tmp_path: Path):
-    _accept_registrations(lsp_client)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("neovim"),  # 0.11: pulls diagnostics, offers utf-8 positions
-            root_uri=tmp_path.as_uri(),
-            initialization_options={"nki": {"target": "trn1"}},
-        )
-    )
+    # Neovim 0.11: pulls diagnostics, offers utf-8 positions
+    await start_session(lsp_client, tmp_path, "neovim", {"target": "trn1"})
     yield
     await lsp_client.shutdown_session()
-
-
-def _open(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    item = types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
-    return uri
 
 
 async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
@@ -70,7 +39,7 @@ async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnosti
 
 @pytest.mark.asyncio
 async def test_open_publishes_diagnostics_with_fix_data(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(client, tmp_path / "kernel.py", KERNEL)
     diagnostics = await _diagnostics(client, uri)
     assert [(d.code, d.range.start.line, d.source) for d in diagnostics] == [("NKI005", DEL_LINE, "nki")]
     assert diagnostics[0].code_description is not None
@@ -82,7 +51,7 @@ async def test_open_publishes_diagnostics_with_fix_data(client: LanguageClient, 
 async def test_code_action_applies_fix_and_diagnostic_goes_away(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    uri = _open(client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(client, tmp_path / "kernel.py", KERNEL)
     diagnostic = (await _diagnostics(client, uri))[0]
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
@@ -117,9 +86,9 @@ async def test_editing_a_helper_rechecks_the_kernel_that_imports_it(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     helper_text = "import nki.language as nl\n\n\ndef helper(x):\n    return x\n"
-    helper_uri = _open(client, tmp_path / "helpers.py", helper_text)
+    helper_uri = open_document(client, tmp_path / "helpers.py", helper_text)
     kernel_text = HEADER + "from helpers import helper\n\n\n@nki.jit\ndef k(a):\n    return helper(a)\n"
-    kernel_uri = _open(client, tmp_path / "kernel.py", kernel_text)
+    kernel_uri = open_document(client, tmp_path / "kernel.py", kernel_text)
     assert await _diagnostics(client, kernel_uri) == []
     client.diagnostics.pop(kernel_uri)
     broken = helper_text.replace(
@@ -140,7 +109,7 @@ async def test_editing_a_helper_rechecks_the_kernel_that_imports_it(
 
 @pytest.mark.asyncio
 async def test_pull_diagnostics_and_unchanged_report(pull_client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(pull_client, tmp_path / "kernel.py", KERNEL)
+    uri = open_document(pull_client, tmp_path / "kernel.py", KERNEL)
     identifier = types.TextDocumentIdentifier(uri=uri)
     report = await pull_client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(text_document=identifier)
@@ -161,7 +130,7 @@ async def test_pull_diagnostics_and_unchanged_report(pull_client: LanguageClient
 @pytest.mark.asyncio
 async def test_hover_on_nisa_dma_copy(pull_client: LanguageClient, tmp_path: Path) -> None:
     text = HEADER + "@nki.jit\ndef k(a, b):\n    nisa.dma_copy(dst=b, src=a)\n    return b\n"
-    uri = _open(pull_client, tmp_path / "kernel.py", text)
+    uri = open_document(pull_client, tmp_path / "kernel.py", text)
     line = 7
     character = text.splitlines()[line].index("dma_copy") + 3
     hover = await pull_client.text_document_hover_async(
@@ -178,7 +147,7 @@ async def test_hover_on_nisa_dma_copy(pull_client: LanguageClient, tmp_path: Pat
 @pytest.mark.asyncio
 async def test_completion_after_nl_dot_in_a_broken_file(pull_client: LanguageClient, tmp_path: Path) -> None:
     text = HEADER + "@nki.jit\ndef k(a):\n    x = nl.\n"
-    uri = _open(pull_client, tmp_path / "kernel.py", text)
+    uri = open_document(pull_client, tmp_path / "kernel.py", text)
     result = await pull_client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
