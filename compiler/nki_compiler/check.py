@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from nki_compiler.incremental import FunctionCache
 
 T = TypeVar("T")
-_SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
+#: `# nki: ignore` (every code) or `# nki: ignore[NKI203, NKI301]` at the end of a line.
+SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?P<bracket>\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def analyze_with_scope(
         if diagnostic.path in wanted and config.wants(diagnostic.code):
             results[diagnostic.path].append(diagnostic)
     for module in modules:
-        kept = _apply_suppressions(module, results[module.path])
+        kept = apply_suppressions(module, results[module.path])
         results[module.path] = sorted(kept, key=lambda d: d.sort_key)
     return results, scope
 
@@ -179,14 +180,15 @@ def _name(check: Callable[..., object]) -> str:
     return f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
 
 
-def _apply_suppressions(module: ModuleInfo, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def apply_suppressions(module: ModuleInfo, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop the diagnostics whose first line carries a matching `# nki: ignore` comment."""
     if "nki:" not in module.source.text:
         return diagnostics
     index = module.source.index
     kept = []
     for diagnostic in diagnostics:
         line = index.line_text(index.line_of(diagnostic.span.start))
-        match = _SUPPRESSION.search(line)
+        match = SUPPRESSION.search(line)
         if match is None:
             kept.append(diagnostic)
             continue

@@ -6,13 +6,12 @@ Quick fixes are read back from the `data` of the diagnostics the client sends; w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
 
-from nki_compiler.check import analyze
+from nki_compiler.check import SUPPRESSION, analyze
 from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.fixer import fix_text
 from nki_compiler.frontend.workspace import Workspace
@@ -24,7 +23,6 @@ FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nki"
 MIGRATE_KIND = f"{types.CodeActionKind.Source.value}.migrate.nki"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND, MIGRATE_KIND]
 MIGRATION_PREFIX = "NKI5"
-_SUPPRESSION = re.compile(r"#\s*nki:\s*ignore(?P<bracket>\[(?P<codes>[A-Za-z0-9_,\s]*)\])?")
 
 
 def code_actions(
@@ -178,7 +176,7 @@ def suppression_edit(index: LineIndex, line: int, code: str, encoding: Encoding)
     """Add `code` to the line's `# nki: ignore[...]` comment, or append one; None if already ignored."""
     text = index.line_text(line)
     start = index.line_starts[line]
-    match = _SUPPRESSION.search(text)
+    match = SUPPRESSION.search(text)
     if match is None:
         stripped = len(text.rstrip())
         span = Span(start + stripped, start + len(text))

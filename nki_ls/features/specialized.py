@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nki_compiler.check import CheckConfig, _apply_suppressions
+from nki_compiler.check import CheckConfig, apply_suppressions
 from nki_compiler.diagnostics.codes import rule
 from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.frontend.modules import ModuleInfo
@@ -189,7 +189,7 @@ class Specializations:
                 continue
             results[kernel.name] = result
             diagnostics.extend(d for d in result.diagnostics if d.path == path and d not in diagnostics)
-        kept = tuple(_apply_suppressions(module, sorted(diagnostics, key=lambda d: d.sort_key)))
+        kept = tuple(apply_suppressions(module, sorted(diagnostics, key=lambda d: d.sort_key)))
         return FileSpecialization(path, version, generation, kernels, results, kept)
 
 
