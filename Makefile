@@ -4,13 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint corpus conformance bench fuzz fuzz-lsp clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
+.PHONY: help demo test lint corpus conformance nkilib-suite bench fuzz fuzz-lsp clean e2e-nvim vsix vscode-test e2e-vscode e2e-vscode-rig
 
 help:
 	@echo "make demo    - create the venv, install, check + run the bundled example kernels"
 	@echo "make test    - install test deps and run the test suite (what CI runs)"
 	@echo "make lint    - ruff lint + format check, mypy"
 	@echo "make corpus  - conformance over ../shared/corpus (slow)"
+	@echo "make conformance - corpus kernels with references, one PASS/FAIL/ERROR/SKIP line each (NKI_CORPUS=...)"
+	@echo "make nkilib-suite - nki-library's own test suite in --test-mode simulation on our nki (NKI_CORPUS=...)"
 	@echo "make bench   - print speed figures (bench/)"
 	@echo "make fuzz    - the long property tests of the checker"
 	@echo "make fuzz-lsp - 10,000 random and malformed LSP messages to the server over stdio"
@@ -50,7 +52,11 @@ corpus: $(STAMP)
 	$(BIN)/python -m pytest -m corpus tests/conformance
 
 conformance: $(STAMP)
-	$(BIN)/python -m pytest tests/conformance/test_corpus_simulate.py tests/runtime
+	$(BIN)/python -m tests.conformance.run
+
+nkilib-suite: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,nkilib-suite]'
+	$(BIN)/python -m tests.conformance.nkilib_suite $(ARGS)
 
 e2e-nvim: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e/test_neovim.py

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("NKI_CORPUS") or ROOT.parent / "shared" / "corpus")  # NKI_CORPUS: any copy of it
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,5 +23,5 @@ def update(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present")
+        pytest.skip(f"{CORPUS} is not present (set NKI_CORPUS)")
     return CORPUS

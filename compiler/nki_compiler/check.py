@@ -123,7 +123,9 @@ def analyze_with_scope(
     function_cache: FunctionCache | None = None,
 ) -> tuple[dict[str, list[Diagnostic]], KernelScope]:
     where = modules[0].path if len(modules) == 1 else "<kernel scope>"
-    scope = _guarded(errors, where, "kernel scope", partial(build_scope, workspace, modules)) or KernelScope()
+    references = function_cache.references if function_cache is not None else None
+    build = partial(build_scope, workspace, modules, references)
+    scope = _guarded(errors, where, "kernel scope", build) or KernelScope()
     reporter = Reporter(config.options())
     wanted = {m.path for m in modules}
     for module in modules:
@@ -149,7 +151,7 @@ def _check_module(
         reporter.add(diagnostic)
     if module.tree is None:
         return
-    context = ModuleContext(module, scope, reporter)
+    context = ModuleContext(module, scope, reporter, function_cache)
     path = module.path
     for module_check in MODULE_CHECKS:
         _guarded(errors, path, _name(module_check), partial(module_check, context))
@@ -159,9 +161,7 @@ def _check_module(
                 _guarded(errors, path, _name(class_check), partial(class_check, context, klass))
     for function in scope.in_file(path):
         function_context = FunctionContext(module, scope, reporter, function=function)
-        run = partial(run_function_checks, function_context)
-        if function_cache is not None:
-            run = partial(function_cache.run, function_context, run_function_checks)
+        run = partial(context.run_function, function_context, run_function_checks)
         _guarded(errors, path, f"checks of `{function.name}`", run)
 
 

@@ -5,7 +5,9 @@ The checks of one kernel-scope function read its own text, the module's top-leve
 shape and the diagnostics already reported inside the function. All of that goes into the cache key;
 diagnostics are stored relative to the start of the function's first line and rebased on reuse, with
 the call-chain notes re-derived from the current scope. Results pointing outside the function's text
-(a fix inserting an import, a note into another file) are never cached.
+(a fix inserting an import, a note into another file) are never cached. Host functions (outside kernel
+scope, where the migration rules still run) are cached the same way through `ModuleContext.run_function`,
+and `references` keeps what each function refers to for `build_scope`.
 
     cache = FunctionCache()
     analyze(workspace, [module], config, function_cache=cache)  # same diagnostics as without the cache
@@ -24,6 +26,7 @@ from nki_compiler.diagnostics.model import Diagnostic, Edit, Note
 from nki_compiler.frontend.checks.base import FunctionContext, Reporter
 from nki_compiler.frontend.checks.facts import bindings, module_cached, runtime_bodies, walk_scope
 from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.scope import ReferenceCache
 from nki_compiler.frontend.walk import walk_cached
 from nki_compiler.source import Span
 
@@ -64,6 +67,8 @@ class FunctionCache:
         self._limit = limit
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._callees: dict[str, frozenset[str]] = {}  # definition text -> names it calls (locals excluded)
+        #: What each function refers to, by its text, for `build_scope` (valid whatever else changes).
+        self.references = ReferenceCache(limit)
         # The diagnostics reported so far in the current analysis, by path, sorted by span.
         self._reported: tuple[Reporter | None, int, dict[str, list[tuple[int, int, str]]]] = (None, 0, {})
         self.hits = 0

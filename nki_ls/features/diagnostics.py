@@ -3,10 +3,14 @@
 Editor buffers are overlays of one `Workspace`, so kernels see the unsaved text of the helpers they
 import. Results are cached per file and invalidated when the file, one of the project modules it
 imports (transitively), or the settings change. Nothing here knows about LSP.
+
+Freeing what an analysis leaves behind (the replaced version's tree, per-module memos, traversal
+caches) waits until the current event-loop callback has published the result (`tidy`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -78,6 +82,10 @@ class Documents:
     generation: int = 0
     #: Per-function check results reused across versions (`incremental.py`); None analyses from scratch.
     function_cache: FunctionCache | None = field(default_factory=FunctionCache)
+    #: The module each open file was last analysed as, and modules to free once results are out.
+    analysed: dict[str, ModuleInfo] = field(default_factory=dict)
+    retired: list[ModuleInfo] = field(default_factory=list)
+    tidy_pending: bool = False
 
     # -- document lifecycle: each returns the open files whose diagnostics may have changed
 
@@ -87,6 +95,7 @@ class Documents:
     def change(self, path: str, text: str, version: int | None) -> set[str]:
         path = normalize(path)
         self.versions[path] = version
+        self._retire(path)
         self.workspace.set_text(path, text)
         self._forget_functions(keep=path)
         return self._invalidate(path)
@@ -94,6 +103,7 @@ class Documents:
     def close(self, path: str) -> set[str]:
         path = normalize(path)
         self.versions.pop(path, None)
+        self._retire(path)
         self.workspace.overlays.pop(path, None)
         self.workspace.forget(path)
         self.cache.pop(path, None)
@@ -153,7 +163,33 @@ class Documents:
             log.exception("nki-ls %s: cannot load %s", __version__, path)
             return None
 
+    def tidy(self) -> None:
+        """Release what earlier analyses memoised and the trees of replaced versions."""
+        self.tidy_pending = False
+        for module in self.retired:
+            module.release_caches()
+        self.retired.clear()
+        clear_caches()
+
+    def _retire(self, path: str) -> None:
+        module = self.analysed.pop(path, None)
+        if module is not None:
+            self.retired.append(module)
+
+    def _tidy_later(self) -> None:
+        """`tidy` after the current callback (which publishes), or now outside an event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.tidy()
+            return
+        if not self.tidy_pending:
+            self.tidy_pending = True
+            loop.call_soon(self.tidy)
+
     def _analyse(self, path: str) -> Analysis:
+        if self.tidy_pending:
+            self.tidy()
         started = time.perf_counter()
         version = self.versions.get(path)
         module = self._module(path)
@@ -170,10 +206,11 @@ class Documents:
             log.exception("nki-ls %s: analysis of %s failed", __version__, path)
             diagnostics = ()
         inputs = imports.union(*(self.imports.get(m.path, frozenset()) | {m.path} for m in importers))
-        for analysed in [module, *importers]:
-            analysed.release_caches()
-        clear_caches()
+        if path in self.versions:
+            self.analysed[path] = module
+        self.retired += [module, *importers]  # their memos go; the modules stay while current
         elapsed = time.perf_counter() - started
+        self._tidy_later()
         return Analysis(path, version, self.generation, module.source.index, diagnostics, inputs, elapsed)
 
     def _importers(self, path: str) -> list[str]:

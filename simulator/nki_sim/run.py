@@ -5,7 +5,9 @@ kernel writes is updated in the caller's array), every other storage is allocate
 access pattern becomes a bounds-checked view (dynamic offsets are resolved when the instruction runs, see
 `nki_sim.dynamic`), registers are substituted by their current values and each instruction goes through
 the `SEMANTICS` dispatch table. Runtime loops set their induction register and re-run their body. A
-`SimulationError` gets the kernel source line of the failing instruction.
+`SimulationError` gets the kernel source line of the failing instruction. An instruction whose operands are
+the same at every execution (no register, no dynamic offset) is checked once per program (`nki_sim.plan`):
+its later executions, in this run and the next, only look up the run's views and call the checked work.
 
 LNC2: `run((program0, program1), inputs, lnc=2)` runs one program per core (each specialized for its own
 `nl.program_id(0)`), in two threads over one machine: kernel arguments and `shared_hbm` allocations are
@@ -35,8 +37,10 @@ from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, shifte
 from nki_sim.errors import SimulationError
 from nki_sim.lnc import Rendezvous, run_cores
 from nki_sim.machine import Core, Machine
+from nki_sim.plan import InstructionSpec, PatternSpec, spec_of
 from nki_sim.semantics import execute
 from nki_sim.semantics.common import name_of
+from nki_sim.semantics.registry import bind
 from nki_sim.views import Storage, TensorView, make_view
 
 __all__ = ["run", "Execution", "MAX_WHILE_ITERATIONS"]
@@ -121,10 +125,14 @@ class Execution:
     _lines: dict[str, LineIndex | None] = field(default_factory=dict)
     _shared_keys: dict[int, Any] = field(default_factory=dict)
     memory: AllocatedMemory | None = None  # on-chip tensors at allocated addresses (`run(allocation=)`)
+    #: This run's view of each static access pattern (`nki_sim.plan`).
+    _pattern_views: dict[PatternSpec, TensorView] = field(default_factory=dict)
+    _handed: list[Storage] = field(default_factory=list)  # storages returned without a copy
 
     def __post_init__(self) -> None:
         outputs = [s for s in self.program.storages if s.buffer == "shared_hbm" and s.kind != "arg"]
         self._shared_keys = {s.id: (n, s.shape, s.dtype) for n, s in enumerate(outputs)}
+        self._config = (self.machine.precise, self.machine.generation)
 
     @property
     def core(self) -> Core:
@@ -162,12 +170,24 @@ class Execution:
                 self.storages[value.storage.id] = other.storages[by_name[name]]
 
     def output(self, value: Any) -> Any:
+        """A returned tensor as a new array: a kernel's own allocation returned whole is handed over (once)
+        instead of copied, the run being over; anything else is copied."""
         if not isinstance(value, AccessPattern):
             return value
-        return np.array(self.view(value, "return").array, copy=True)
+        view = self.view(value, "return")
+        if value.storage.kind == "arg" or view.storage in self._handed or not _whole(view):
+            return np.array(view.array, copy=True)
+        self._handed.append(view.storage)
+        return view.storage.as_array()
 
     # -- program order -----------------------------------------------------------------------------------
     def run_nodes(self, nodes: Sequence[Node]) -> None:
+        """Run `nodes` in program order. The engines saturate or produce inf/NaN, nothing traps: floating-point
+        errors are ignored for the whole run (the error state is per thread, so per core)."""
+        with np.errstate(all="ignore"):
+            self._run_nodes(nodes)
+
+    def _run_nodes(self, nodes: Sequence[Node]) -> None:
         for node in nodes:
             if isinstance(node, Loop):
                 self.run_loop(node)
@@ -182,12 +202,12 @@ class Execution:
                 lower, upper = self.bound(loop.lower), self.bound(loop.upper)
                 for value in range(lower, upper, loop.step or 1):
                     self.registers[loop.register.id] = value
-                    self.run_nodes(loop.body)
+                    self._run_nodes(loop.body)
                 return
             for _ in range(MAX_WHILE_ITERATIONS):
                 if self.register(loop.register, "while_loop") == 0:
                     return
-                self.run_nodes(loop.body)
+                self._run_nodes(loop.body)
                 if loop.next_register is not None:
                     self.registers[loop.register.id] = self.register(loop.next_register, "while_loop")
             raise SimulationError(
@@ -219,6 +239,10 @@ class Execution:
             raise
 
     def run_compute(self, instruction: Instruction) -> None:
+        spec = spec_of(self.program, instruction)
+        if spec.static:
+            self.run_static(spec)
+            return
         opcode = instruction.opcode.value
         skip = name_of(instruction.operand("oob_mode")) == "skip"
         try:
@@ -234,6 +258,21 @@ class Execution:
         for key, view in gathered:
             if key in _WRITTEN:
                 view.scatter()
+
+    def run_static(self, spec: InstructionSpec) -> None:
+        """Run an instruction whose operands are the same at every execution (`nki_sim.plan`)."""
+        views, tensors = self._pattern_views, {}
+        for key, pattern in spec.patterns:
+            view = views.get(pattern)
+            if view is None:
+                view = views[pattern] = self.static_view(pattern, spec.opcode)
+            tensors[key] = view
+        core = self.core
+        work = spec.works.get(self._config)
+        if work is None:
+            work = spec.works[self._config] = bind(core, spec.opcode, dict(spec.constants) | tensors)
+        work(core, tensors)
+        core.executed += 1
 
     @staticmethod
     def _skipped_rows(
@@ -313,6 +352,10 @@ class Execution:
         rows = self.index_rows(dynamic.value, opcode)
         return gathered_view(storage, offset, shape, strides, dtype, rows, dynamic.unit, skip, opcode)
 
+    def static_view(self, pattern: PatternSpec, opcode: str) -> TensorView:
+        storage = self.storage(pattern.storage)
+        return make_view(storage, pattern.offset, pattern.shape, pattern.strides, pattern.dtype, opcode)
+
     def index_value(self, value: Any, opcode: str) -> int:
         """A scalar offset: a register, an int or a one-element on-chip tensor."""
         if not isinstance(value, AccessPattern):
@@ -384,6 +427,17 @@ class Execution:
             except (OSError, UnicodeDecodeError):
                 self._lines[path] = None
         return self._lines[path]
+
+
+def _whole(view: TensorView) -> bool:
+    """Whether `view` is its storage as allocated: same elements, order and dtype."""
+    storage = view.storage
+    return (
+        view.offset == 0
+        and view.shape == storage.shape
+        and view.dtype == storage.dtype
+        and view.strides == storage.default_strides()
+    )
 
 
 def _as_index(value: Any, opcode: str) -> int:

@@ -95,11 +95,19 @@ class TensorView:
     shape: tuple[int, ...] = field(init=False, repr=False)
     partitions: int = field(init=False, repr=False)
     free_size: int = field(init=False, repr=False)  # elements per partition (product of the free dims)
+    _rows: np.ndarray | None | bool = field(init=False, repr=False, default=False)  # False: not made yet
 
     def __post_init__(self) -> None:
         self.shape = tuple(self.array.shape)
         self.partitions = self.shape[0] if self.shape else 1
         self.free_size = self.array.size // max(self.partitions, 1)
+
+    def rows(self) -> np.ndarray | None:
+        """The view as `[partitions, free_size]` sharing its memory (made once), or None when that is a copy."""
+        if self._rows is False:
+            rows = self.array.reshape(self.partitions, self.free_size)
+            self._rows = rows if rows.size == 0 or np.may_share_memory(rows, self.array) else None
+        return self._rows  # type: ignore[return-value]
 
     @property
     def buffer(self) -> str:

@@ -11,6 +11,7 @@ written in torch upstream are reimplemented here in NumPy from the algorithm the
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import types
 from collections.abc import Callable
@@ -18,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 import pytest
 
 import nki
+from tests.conformance.harness import CaseSkipped, Comparison, RunnableCase, assert_case
 
 pytestmark = pytest.mark.corpus
 
@@ -73,8 +76,16 @@ def _f32(rng: np.random.Generator, *shape: int) -> np.ndarray:
     return rng.random(shape, dtype=np.float32)
 
 
+def _bf16(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return _f32(rng, *shape).astype(ml_dtypes.bfloat16)
+
+
 def _matmul(lhs_t: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return lhs_t.T @ rhs
+
+
+def _matmul_blocked(lhs_t: np.ndarray, rhs: np.ndarray, *tiles_in_block: int) -> np.ndarray:
+    return lhs_t.astype(np.float32).T @ rhs.astype(np.float32)
 
 
 def _transpose2d(a: np.ndarray, shape2d: tuple[int, int]) -> np.ndarray:
@@ -136,6 +147,12 @@ CASES = {
                               lambda r: (_f32(r, 256, 256), _f32(r, 256, 1024)), _matmul, 1e-2, 1e-4),
     "matmul_block_free": Case(MATMUL, "nki_matmul_block_free_dimension_",
                               lambda r: (_f32(r, 256, 256), _f32(r, 256, 1024)), _matmul, 1e-2, 1e-4),
+    "matmul_fully_optimized": Case(MATMUL, "nki_matmul_fully_optimized_",  # 2x2x2 blocks of 2x1x2 tiles (M, N, K)
+                                   lambda r: (_f32(r, 512, 512), _f32(r, 512, 1024), 2, 1, 2),
+                                   _matmul_blocked, 1e-2, 1e-4),
+    "matmul_fully_optimized_bf16": Case(MATMUL, "nki_matmul_fully_optimized_",  # the torch driver's dtype
+                                        lambda r: (_bf16(r, 512, 512), _bf16(r, 512, 1024), 2, 1, 2),
+                                        _matmul_blocked, 1e-2, 1e-4),
     "transpose2d": Case("aws-neuron-sdk/nki/examples/transpose2d/transpose2d_nki_kernels.py",
                         "tensor_transpose2D_kernel_",
                         lambda r: (np.arange(5 * 12, dtype=np.int8).reshape(5, 12), (3, 4)), _transpose2d, 0, 0),
@@ -153,23 +170,32 @@ CASES = {
 }  # fmt: skip
 
 
-def _params() -> list[Any]:
-    return [pytest.param(name, marks=pytest.mark.xfail(reason=CASES[name].xfail, strict=True))
-            if CASES[name].xfail else name for name in sorted(CASES)]  # fmt: skip
+def conformance_cases() -> list[RunnableCase]:
+    return [RunnableCase(name, case.path, functools.partial(_execute, case), case.xfail)
+            for name, case in sorted(CASES.items())]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", _params())
-def test_corpus_kernel_matches_reference(corpus: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    case = CASES[name]
-    path = corpus / case.path
-    if not path.is_file():
-        pytest.skip(f"{case.path} is not in this corpus half")
-    kernel = getattr(_load(corpus, case.path, monkeypatch), case.kernel)
-    inputs = case.make_inputs(np.random.default_rng(0))
-    out = nki.cpu_simulate(kernel)[case.lnc](*inputs)
+def _execute(case: Case, corpus: Path) -> list[Comparison]:
+    if not (corpus / case.path).is_file():
+        raise CaseSkipped(f"{case.path} is not in this corpus")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        kernel = getattr(_load(corpus, case.path, monkeypatch), case.kernel)
+        inputs = case.make_inputs(np.random.default_rng(0))
+        out = nki.cpu_simulate(kernel)[case.lnc](*inputs)
     expected = case.reference(*inputs)
-    assert out.shape == expected.shape
-    assert np.allclose(out, expected, rtol=case.rtol, atol=case.atol)
+    assert np.shape(out) == expected.shape, f"output shape {np.shape(out)}, reference {expected.shape}"
+    return [Comparison(out, expected, case.rtol, case.atol)]
+
+
+def _params() -> list[Any]:
+    return [pytest.param(case, id=case.name, marks=pytest.mark.xfail(reason=case.expected_failure, strict=True))
+            if case.expected_failure else pytest.param(case, id=case.name)
+            for case in conformance_cases()]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _params())
+def test_corpus_kernel_matches_reference(corpus: Path, case: RunnableCase) -> None:
+    assert_case(case, corpus)
 
 
 def _load(corpus: Path, path: str, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:

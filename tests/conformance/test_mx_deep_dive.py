@@ -6,6 +6,9 @@ device code is not used. fp4 (`float4_e2m1fn`) cases need the fp4 dtype of ml_dt
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,7 @@ import pytest
 
 import nki
 import nki.language as nl
+from tests.conformance.harness import CaseSkipped, Comparison, RunnableCase, assert_case
 
 pytestmark = pytest.mark.corpus
 
@@ -30,72 +34,89 @@ if hasattr(ml_dtypes, "float4_e2m1fn"):
     X4[ml_dtypes.float4_e2m1fn] = nl.float4_e2m1fn_x4
 
 
-@pytest.fixture
-def deep_dive(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, ModuleType]]:
+ROW = f"{DEEP_DIVE}/mx_kernels.py"
+_MODULES = ("mx_cpu_utils", "mx_kernels", "mx_kernel_utils")
+
+
+@contextlib.contextmanager
+def _deep_dive(corpus: Path) -> Iterator[tuple[ModuleType, ModuleType]]:
     folder = corpus / DEEP_DIVE
     if not (folder / "mx_kernels.py").is_file():
-        pytest.skip(f"{DEEP_DIVE} is not in this corpus half")
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "trn3")
-    for name in ("mx_cpu_utils", "mx_kernels", "mx_kernel_utils"):
-        sys.modules.pop(name, None)
-    import mx_cpu_utils
-    import mx_kernels
+        raise CaseSkipped(f"{DEEP_DIVE} is not in this corpus")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.syspath_prepend(str(folder))
+        monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "trn3")
+        for name in _MODULES:
+            sys.modules.pop(name, None)
+        try:
+            np.random.seed(0)  # generate_stabilized_mx_data draws from the global NumPy generator
+            yield importlib.import_module("mx_cpu_utils"), importlib.import_module("mx_kernels")
+        finally:
+            for name in _MODULES:
+                sys.modules.pop(name, None)
 
-    np.random.seed(0)  # generate_stabilized_mx_data draws from the global NumPy generator
-    yield mx_cpu_utils, mx_kernels
-    for name in ("mx_cpu_utils", "mx_kernels", "mx_kernel_utils"):
-        sys.modules.pop(name, None)
 
-
-def _close(out: Any, golden: np.ndarray) -> None:
+def _close(out: Any, golden: np.ndarray) -> Comparison:
     got = np.asarray(out).astype(np.float32)
-    assert got.shape == golden.shape
-    np.testing.assert_allclose(got, golden, rtol=TOLERANCE, atol=TOLERANCE)
+    assert got.shape == golden.shape, f"output shape {got.shape}, golden {golden.shape}"
+    return Comparison(got, golden, TOLERANCE, TOLERANCE)
 
 
-@pytest.mark.parametrize("dtype", sorted(QUANTIZED))
-def test_offline_quantized_matmul_mx(deep_dive: tuple[ModuleType, ModuleType], dtype: str) -> None:
-    utils, kernels = deep_dive
-    q = QUANTIZED[dtype]
-    m, k, n = 128, 128, 512
-    _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(q, (k, m * 4))
-    _, _, moving, moving_scale = utils.generate_stabilized_mx_data(q, (k, n * 4))
-    out = nki.cpu_simulate(kernels.kernel_offline_quantized_mx_matmul)[1](
-        stationary, stationary_scale, moving, moving_scale, X4[q]
-    )
-    _close(out, utils.nc_matmul_mx_golden(stationary, moving, stationary_scale, moving_scale, q, q))
+def _offline_quantized(dtype: str, corpus: Path) -> list[Comparison]:
+    with _deep_dive(corpus) as (utils, kernels):
+        q = QUANTIZED[dtype]
+        m, k, n = 128, 128, 512
+        _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(q, (k, m * 4))
+        _, _, moving, moving_scale = utils.generate_stabilized_mx_data(q, (k, n * 4))
+        out = nki.cpu_simulate(kernels.kernel_offline_quantized_mx_matmul)[1](
+            stationary, stationary_scale, moving, moving_scale, X4[q]
+        )
+        return [
+            _close(out, utils.nc_matmul_mx_golden(stationary, moving, stationary_scale, moving_scale, q, q))
+        ]
 
 
-@pytest.mark.parametrize(("stationary_dtype", "moving_dtype"),
-                         [("fp8_e4m3fn", "fp8_e4m3fn"), ("fp8_e5m2", "fp8_e5m2"), ("fp8_e4m3fn", "fp8_e5m2")])  # fmt: skip
-def test_on_device_quantize_matmul_mx(
-    deep_dive: tuple[ModuleType, ModuleType], stationary_dtype: str, moving_dtype: str
-) -> None:
-    utils, kernels = deep_dive
-    sq, mq = QUANTIZED[stationary_dtype], QUANTIZED[moving_dtype]
-    m, k, n = 128, 128, 512
-    _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(sq, (k, m * 4))
-    moving, _, _, _ = utils.generate_stabilized_mx_data(mq, (k, n * 4))
-    out = nki.cpu_simulate(kernels.kernel_on_device_quantize_matmul_mx)[1](
-        stationary, stationary_scale, moving.astype(ml_dtypes.bfloat16), X4[sq], X4[mq]
-    )
-    moving_data, moving_scale = utils.quantize_mx_golden(moving, mq)
-    _close(out, utils.nc_matmul_mx_golden(stationary, moving_data, stationary_scale, moving_scale, sq, mq))
+def _on_device_quantize(stationary_dtype: str, moving_dtype: str, corpus: Path) -> list[Comparison]:
+    with _deep_dive(corpus) as (utils, kernels):
+        sq, mq = QUANTIZED[stationary_dtype], QUANTIZED[moving_dtype]
+        m, k, n = 128, 128, 512
+        _, _, stationary, stationary_scale = utils.generate_stabilized_mx_data(sq, (k, m * 4))
+        moving, _, _, _ = utils.generate_stabilized_mx_data(mq, (k, n * 4))
+        out = nki.cpu_simulate(kernels.kernel_on_device_quantize_matmul_mx)[1](
+            stationary, stationary_scale, moving.astype(ml_dtypes.bfloat16), X4[sq], X4[mq]
+        )
+        moving_data, moving_scale = utils.quantize_mx_golden(moving, mq)
+        golden = utils.nc_matmul_mx_golden(stationary, moving_data, stationary_scale, moving_scale, sq, mq)
+        return [_close(out, golden)]
 
 
-@pytest.mark.parametrize("packed_scale", [False, True])
-@pytest.mark.parametrize("use_tensor_copy", [True, False])
-def test_copy_strided_quantize_matmul_mx(
-    deep_dive: tuple[ModuleType, ModuleType], packed_scale: bool, use_tensor_copy: bool
-) -> None:
-    utils, kernels = deep_dive
-    q = ml_dtypes.float8_e5m2
-    stationary, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 128))
-    moving, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 512))
-    kernel = (kernels.kernel_copy_strided_quantize_matmul_mx_packed_scale if packed_scale
-              else kernels.kernel_copy_strided_quantize_matmul_mx)  # fmt: skip
-    out = nki.cpu_simulate(kernel)[1](
-        stationary.astype(ml_dtypes.bfloat16), moving.astype(ml_dtypes.bfloat16), X4[q], use_tensor_copy
-    )
-    _close(out, stationary.T @ moving)
+def _copy_strided(packed_scale: bool, use_tensor_copy: bool, corpus: Path) -> list[Comparison]:
+    with _deep_dive(corpus) as (utils, kernels):
+        q = ml_dtypes.float8_e5m2
+        stationary, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 128))
+        moving, _, _, _ = utils.generate_stabilized_mx_data(q, (512, 512))
+        kernel = (kernels.kernel_copy_strided_quantize_matmul_mx_packed_scale if packed_scale
+                  else kernels.kernel_copy_strided_quantize_matmul_mx)  # fmt: skip
+        out = nki.cpu_simulate(kernel)[1](
+            stationary.astype(ml_dtypes.bfloat16), moving.astype(ml_dtypes.bfloat16), X4[q], use_tensor_copy
+        )
+        return [_close(out, stationary.T @ moving)]
+
+
+ON_DEVICE_PAIRS = [("fp8_e4m3fn", "fp8_e4m3fn"), ("fp8_e5m2", "fp8_e5m2"), ("fp8_e4m3fn", "fp8_e5m2")]
+
+
+def conformance_cases() -> list[RunnableCase]:
+    cases = [RunnableCase(f"mx_offline_quantized_{dtype}", ROW, functools.partial(_offline_quantized, dtype))
+             for dtype in sorted(QUANTIZED)]  # fmt: skip
+    cases += [RunnableCase(f"mx_on_device_quantize_{s}_{m}", ROW, functools.partial(_on_device_quantize, s, m))
+              for s, m in ON_DEVICE_PAIRS]  # fmt: skip
+    cases += [RunnableCase(f"mx_copy_strided{'_packed_scale' if packed else ''}{'_tensor_copy' if copy else ''}",
+                           ROW, functools.partial(_copy_strided, packed, copy))
+              for packed in (False, True) for copy in (True, False)]  # fmt: skip
+    return cases
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in conformance_cases()])
+def test_mx_deep_dive_matches_golden(corpus: Path, case: RunnableCase) -> None:
+    assert_case(case, corpus)

@@ -8,6 +8,7 @@ Shapes are small versions of the library's test parameters (MANIFEST.md rows); i
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pytest
 
 import nki
 import nki.language as nl
+from tests.conformance.harness import CaseSkipped, Comparison, RunnableCase, assert_case
 
 pytestmark = pytest.mark.corpus
 
@@ -184,37 +186,49 @@ CASES = {
 }  # fmt: skip
 
 
-def _params() -> list[Any]:
-    return [pytest.param(name, marks=pytest.mark.xfail(reason=CASES[name].xfail, strict=True))
-            if CASES[name].xfail else name for name in sorted(CASES)]  # fmt: skip
+NKILIB_SRC = "nki-library/src"
+
+
+def conformance_cases() -> list[RunnableCase]:
+    return [RunnableCase(name, f"{NKILIB_SRC}/nkilib_src/nkilib/{case.module.replace('.', '/')}.py",
+                         functools.partial(_execute, case), case.xfail)
+            for name, case in sorted(CASES.items())]  # fmt: skip
 
 
 def _import_kernel(corpus: Path, case: Case, monkeypatch: pytest.MonkeyPatch) -> Any:
-    source = corpus / "nki-library" / "src"
+    source = corpus / NKILIB_SRC
     if not (source / "nkilib_src" / "nkilib" / (case.module.replace(".", "/") + ".py")).is_file():
-        pytest.skip(f"{case.module} is not in this corpus half")
+        raise CaseSkipped(f"{case.module} is not in this corpus")
     monkeypatch.syspath_prepend(str(source))
     monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "trn2")  # the library targets trn2
     try:
         module = importlib.import_module(f"nkilib_src.nkilib.{case.module}")
     except ModuleNotFoundError as missing:
-        pytest.skip(f"{case.module} imports {missing.name}, which this corpus half does not hold")
+        raise CaseSkipped(f"imports {missing.name}, absent from this corpus") from None
     return getattr(module, case.kernel)
 
 
-@pytest.mark.parametrize("name", _params())
-def test_nkilib_kernel_matches_reference(corpus: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    case = CASES[name]
-    kernel = _import_kernel(corpus, case, monkeypatch)
-    inputs = case.make_inputs(np.random.default_rng(0))
-    outputs = nki.cpu_simulate(kernel)[case.lnc](**inputs)
+def _execute(case: Case, corpus: Path) -> list[Comparison]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        kernel = _import_kernel(corpus, case, monkeypatch)
+        inputs = case.make_inputs(np.random.default_rng(0))
+        outputs = nki.cpu_simulate(kernel)[case.lnc](**inputs)
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     if case.compare is not None:
         case.compare(outputs, inputs)
-        return
+        return []
     expected = case.reference(inputs)
-    assert len(outputs) == len(expected)
-    for got, want in zip(outputs, expected, strict=True):
-        got = np.asarray(got, np.float64)
-        assert got.size == want.size
-        np.testing.assert_allclose(got.reshape(want.shape), want, rtol=case.rtol, atol=case.atol)
+    assert len(outputs) == len(expected), f"{len(outputs)} outputs, reference has {len(expected)}"
+    return [Comparison(got, want, case.rtol, case.atol, f"output {index}")
+            for index, (got, want) in enumerate(zip(outputs, expected, strict=True))]  # fmt: skip
+
+
+def _params() -> list[Any]:
+    return [pytest.param(case, id=case.name, marks=pytest.mark.xfail(reason=case.expected_failure, strict=True))
+            if case.expected_failure else pytest.param(case, id=case.name)
+            for case in conformance_cases()]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _params())
+def test_nkilib_kernel_matches_reference(corpus: Path, case: RunnableCase) -> None:
+    assert_case(case, corpus)

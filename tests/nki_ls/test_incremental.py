@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from nki_compiler.check import CheckConfig, analyze
+from nki_compiler.check import CheckConfig, analyze, check_source
 from nki_compiler.diagnostics.model import Diagnostic
+from nki_compiler.frontend.modules import ModuleInfo
+from nki_compiler.frontend.scope import KernelScope, ReferenceCache, build_scope
 from nki_compiler.frontend.walk import clear_caches
 from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.incremental import FunctionCache
@@ -44,6 +46,26 @@ def generated_file(kernels: int = 12) -> str:
             "        x = nl.load(a[t * 128 : (t + 1) * 128, 0:512])\n"
             f"        w = scale_{i}(x, 2.0)\n"
             "        nl.store(out[t * 128 : (t + 1) * 128, 0:512], value=w)\n"
+            "    return out\n"
+        )
+    return "".join(parts)
+
+
+def host_code_file(functions: int = 8) -> str:
+    """Host functions (outside kernel scope) with legacy constructs the migration rules flag, and kernels."""
+    parts = ["import numpy as np\n\nimport nki\nimport nki.isa as nisa\nimport nki.language as nl\n"]
+    for i in range(functions):
+        parts.append(
+            f"\n\ndef host_helper_{i}(a):\n"
+            "    i_p = nl.arange(128)[:, None]\n"
+            "    x = nl.load(a[i_p, 0:512], mask=(i_p < 64))\n"
+            "    nl.store(a[0:128, 0:512], value=x)\n"
+            "    return nl.par_dim(128)\n\n\n"
+            f"def launch_{i}(a):\n"
+            "    out = np.zeros((128, 512), dtype=np.float32)\n"
+            f"    return kernel_{i}(a), out\n\n\n@nki.jit\n"
+            f"def kernel_{i}(a):\n"
+            "    out = nl.ndarray((128, 512), dtype=a.dtype, buffer=nl.shared_hbm)\n"
             "    return out\n"
         )
     return "".join(parts)
@@ -144,6 +166,69 @@ def test_annotated_kernels(kernel: Path, tmp_path: Path) -> None:
 def test_generated_kernels(seed: int, tmp_path: Path) -> None:
     cache = assert_equivalent_under_edits(generated_file(), str(tmp_path / "gen.py"), seed, steps=30)
     assert cache.hits > cache.misses  # edits touch one function at a time: most results are reused
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_host_code(seed: int, tmp_path: Path) -> None:
+    """Host functions' results (migration rules outside kernel scope) are reused too."""
+    text = host_code_file()
+    assert {"NKI539", "NKI540", "NKI547"} <= {d.code for d in analyse(text, str(tmp_path / "h.py"), None)}
+    cache = assert_equivalent_under_edits(text, str(tmp_path / "host.py"), seed, steps=30)
+    assert cache.hits > cache.misses
+
+
+def test_host_functions_replay(tmp_path: Path) -> None:
+    path, cache = str(tmp_path / "host.py"), FunctionCache()
+    first = analyse(host_code_file(), path, cache)
+    assert cache.hits == 0
+    assert analyse(host_code_file(), path, cache) == first
+    assert cache.hits == 3 * 8  # two host functions and a kernel per block, none checked again
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_documents_match_check_source(seed: int, tmp_path: Path) -> None:
+    """The language server's path (overlays, caches, deferred clean-up) after each edit of a session."""
+    rng = random.Random(seed)
+    kernels = sorted(KERNELS.glob("*.py"))
+    texts = {tmp_path / "gen.py": generated_file(6), tmp_path / "host.py": host_code_file(4)}
+    texts |= {tmp_path / k.name: k.read_text() for k in rng.sample(kernels, min(3, len(kernels)))}
+    documents = Documents()
+    for version, path in enumerate(texts, start=1):
+        documents.open(str(path), texts[path], version)
+    for version in range(len(texts) + 1, len(texts) + 40):
+        path = rng.choice(sorted(texts))
+        texts[path] = edit(texts[path], rng)
+        documents.change(str(path), texts[path], version)
+        analysis = documents.analysis(str(path))
+        expected = check_source(texts[path], str(path))
+        assert full(list(analysis.diagnostics)) == full(expected), (
+            f"seed {seed} version {version} {path.name}"
+        )
+
+
+def scope_summary(scope: KernelScope, module: ModuleInfo) -> tuple:
+    functions = [(f.module.path, f.name, f.kind, f.chain) for f in scope.functions]
+    classes = [(c.module.path, c.node.name, c.chain) for c in scope.classes]
+    jit = [getattr(n, "name", "") for n in module.nodes if id(n) in scope.jit_functions]
+    return functions, classes, jit
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_scope_with_reused_references(seed: int, tmp_path: Path) -> None:
+    """Kernel scope (order, kinds, call chains with spans) is the same with references kept across edits."""
+    rng = random.Random(seed)
+    references = ReferenceCache()
+    texts = [generated_file(), host_code_file(), *(k.read_text() for k in sorted(KERNELS.glob("*.py"))[:12])]
+    path = str(tmp_path / "kernel.py")
+    for text in texts:
+        for _ in range(8):
+            text = edit(text, rng)
+            module = Workspace({path: text}).module(path)
+            assert module is not None
+            fresh = build_scope(Workspace({path: text}), [module])
+            again = build_scope(Workspace({path: text}), [module], references)
+            assert scope_summary(again, module) == scope_summary(fresh, module)
+            clear_caches()
 
 
 @pytest.mark.parametrize("name", CORPUS_FILES)

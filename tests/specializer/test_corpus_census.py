@@ -14,7 +14,7 @@ from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.ir import verify
 from nki_compiler.specializer import specialize
 from tests.helpers.corpus import manifest
-from tests.specializer.corpus_facts import CASES, UNCOVERED, CensusCase, resolve
+from tests.specializer.corpus_facts import CASES, SOURCE_ROOT, UNCOVERED, CensusCase, resolve
 
 pytestmark = pytest.mark.corpus
 
@@ -48,7 +48,7 @@ def test_corpus_kernel_census(corpus: Path, case: CensusCase) -> None:
     path = corpus / case.path
     if not path.is_file():
         pytest.skip(f"{case.path} is not in this corpus copy")
-    workspace = Workspace()
+    workspace = Workspace(import_roots=(corpus / SOURCE_ROOT,))
     module = workspace.module(path)
     assert module is not None
     facts = resolve(case.facts, corpus)

@@ -4,12 +4,15 @@ A function is in kernel scope when it is a root, or when a function in scope nam
 it as a value, instantiates its class, or annotates a parameter with its class). Names are resolved in
 the same module and across project modules by their import statements; unresolvable names are skipped,
 never guessed. Each function is visited once, with the shortest call chain from a root.
+
+The names a function refers to depend only on its text: `ReferenceCache` keeps them per function text,
+so after an edit only the edited function is walked again; resolving them is always redone.
 """
 
 from __future__ import annotations
 
 import ast
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from nki_compiler.frontend.modules import Definition, ModuleInfo
@@ -134,12 +137,71 @@ def local_names(node: FunctionNode) -> set[str]:
     return names
 
 
+#: A module-level name a function refers to: `name`, or `name.attr` (`attr` set), where `name` is not
+#: bound locally; with the span of the reference relative to the start of the function's first line
+#: (start -1: the node has no position).
+Reference = tuple[str, str | None, int, int]
+
+
+class ReferenceCache:
+    """The references of each function, in traversal order, first occurrence only, by function text."""
+
+    def __init__(self, limit: int = 8192) -> None:
+        self._limit = limit
+        self._entries: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
+
+    def references(self, module: ModuleInfo, node: FunctionNode) -> tuple[int, tuple[Reference, ...]]:
+        """(base offset, references) of a function of `module`."""
+        first = min([node, *node.decorator_list], key=lambda n: (n.lineno, n.col_offset))
+        start, stop = module.span(first), module.span(node)
+        if start is None or stop is None:
+            return 0, function_references(module, node, 0)
+        text = module.source.text
+        base = text.rfind("\n", 0, start.start) + 1
+        key = text[base : stop.end]
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = function_references(module, node, base)
+            if len(self._entries) > self._limit:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return base, found
+
+
+def function_references(module: ModuleInfo, node: FunctionNode, base: int) -> tuple[Reference, ...]:
+    """What `_ScopeBuilder` resolves in a function; a repeated reference resolves to the same target,
+    which is then already reached, so only the first one counts."""
+    bound = local_names(node)
+    found: dict[tuple[str, str | None], Reference] = {}
+    for child in walk_cached(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in bound:
+            key: tuple[str, str | None] = (child.id, None)
+        elif (
+            isinstance(child, ast.Attribute)
+            and isinstance(child.ctx, ast.Load)
+            and isinstance(child.value, ast.Name)
+            and child.value.id not in bound
+        ):
+            key = (child.value.id, child.attr)
+        else:
+            continue
+        if key not in found:
+            span = module.span(child)
+            start, end = (span.start - base, span.end - base) if span is not None else (-1, -1)
+            found[key] = (key[0], key[1], start, end)
+    return tuple(found.values())
+
+
 class _ScopeBuilder:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, references: ReferenceCache | None = None) -> None:
         self.workspace = workspace
+        self.references = references or ReferenceCache()
         self.scope = KernelScope()
         self.seen: set[int] = set()
         self.queue: deque[ScopeFunction] = deque()
+        # The workspace does not change while the scope is built: resolve each name once.
+        self.resolved: dict[tuple[str, str, str | None], tuple[ModuleInfo, Definition] | None] = {}
 
     def add_roots(self, module: ModuleInfo) -> None:
         for root in kernel_roots(module):
@@ -159,22 +221,27 @@ class _ScopeBuilder:
 
     def _visit(self, function: ScopeFunction) -> None:
         module = function.module
-        bound = local_names(function.node)
-        for node in walk_cached(function.node):
-            target: tuple[ModuleInfo, Definition] | None = None
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
-                target = self.workspace.resolve_name(module, node.id)
-            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                if isinstance(node.value, ast.Name) and node.value.id not in bound:
-                    target = self.workspace.resolve_attribute(module, node)
+        base, references = self.references.references(module, function.node)
+        for name, attr, start, end in references:
+            target = self._resolve(module, name, attr)
             if target is not None:
-                link = CallLink(
-                    function.name,
-                    target[1].name,
-                    module.path,
-                    module.span(node) or Span(0, 0),
-                )
+                span = Span(base + start, base + end) if start >= 0 else Span(0, 0)
+                link = CallLink(function.name, target[1].name, module.path, span)
                 self._reach(target[0], target[1], (*function.chain, link))
+
+    def _resolve(
+        self, module: ModuleInfo, name: str, attr: str | None
+    ) -> tuple[ModuleInfo, Definition] | None:
+        key = (module.path, name, attr)
+        if key in self.resolved:
+            return self.resolved[key]
+        if attr is None:
+            target = self.workspace.resolve_name(module, name)
+        else:
+            load = ast.Load()
+            target = self.workspace.resolve_attribute(module, ast.Attribute(ast.Name(name, load), attr, load))
+        self.resolved[key] = target
+        return target
 
     def _reach(self, module: ModuleInfo, definition: Definition, chain: tuple[CallLink, ...]) -> None:
         if isinstance(definition, ast.ClassDef):
@@ -193,16 +260,39 @@ class _ScopeBuilder:
         self._enqueue(ScopeFunction(module, definition, "helper", chain))
 
 
-def build_scope(workspace: Workspace, modules: list[ModuleInfo]) -> KernelScope:
-    builder = _ScopeBuilder(workspace)
+def build_scope(
+    workspace: Workspace, modules: list[ModuleInfo], references: ReferenceCache | None = None
+) -> KernelScope:
+    """The kernel scope of `modules`; `references` may be kept across versions (it is keyed by text)."""
+    builder = _ScopeBuilder(workspace, references)
     for module in modules:
         builder.add_roots(module)
     for module in modules:
-        if module.tree is None:
-            continue
-        for node in module.nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                is_kernel_decorator(module, d) for d in node.decorator_list
-            ):
+        for node in decorated_functions(module):
+            if any(is_kernel_decorator(module, d) for d in node.decorator_list):
                 builder.scope.jit_functions.add(id(node))
     return builder.run()
+
+
+def decorated_functions(module: ModuleInfo) -> list[FunctionNode]:
+    """Every function of the module with a decorator, at any depth. Only the top-level statements whose
+    text holds an `@` can hold a nested one (a definition's own decorators precede its span), so only
+    those are walked."""
+    if module.tree is None:
+        return []
+    text = module.source.text
+    found: list[FunctionNode] = []
+    for statement in module.tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.decorator_list:
+            found.append(statement)
+        span = module.span(statement)
+        if span is not None and text.find("@", span.start, span.end) < 0:
+            continue
+        found += [
+            n
+            for n in walk_cached(statement)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.decorator_list
+            and n is not statement
+        ]
+    return found

@@ -14,9 +14,11 @@ _MAX_REEXPORT_HOPS = 4
 class Workspace:
     """Loads modules lazily and caches them by path. `overlays` holds unsaved editor text by path."""
 
-    def __init__(self, overlays: dict[str, str] | None = None) -> None:
+    def __init__(self, overlays: dict[str, str] | None = None, import_roots: tuple[Path, ...] = ()) -> None:
         self.overlays: dict[str, str] = dict(overlays or {})
         self._modules: dict[str, ModuleInfo | None] = {}
+        # folders absolute imports also resolve against (`src` of a src-layout package), after the ancestors
+        self.import_roots = import_roots
 
     def set_text(self, path: str, text: str) -> None:
         self.overlays[_key(path)] = text
@@ -43,7 +45,12 @@ class Workspace:
         return ModuleInfo.from_source(SourceFile(key, text))
 
     def resolve_module(self, importer: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
-        for candidate in module_name_candidates(Path(importer.path), module, level):
+        candidates = module_name_candidates(Path(importer.path), module, level)
+        if self.import_roots and not level:
+            candidates += [
+                c for root in self.import_roots for c in module_name_candidates(root / "_", module, 1)
+            ]
+        for candidate in candidates:
             # one stat per candidate; resolving symlinks is only needed to look up editor overlays
             if _is_file(candidate) or (self.overlays and _key(candidate) in self.overlays):
                 return self.module(candidate)

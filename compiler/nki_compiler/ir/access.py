@@ -11,6 +11,7 @@ stride is the storage's elements per partition), so the partition start/count fo
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ def dtype_bytes(dtype: str) -> int | None:
     return DTYPE_BYTES.get(str(dtype))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Storage:
     """One allocation. `kind` says where it comes from: `arg`, `alloc`, `output` (shared_hbm alloc)."""
 
@@ -61,7 +62,7 @@ class Storage:
         return f"%{self.name}" if self.name else f"%t{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DynamicOffset:
     """A runtime part of a pattern's start (nki-api.md §3.9): `scalar_offset` (a `Register`, an int or a
     `(1,1)` SBUF `AccessPattern`) moves the whole pattern by `value * unit` elements; `vector_offset` (a
@@ -82,7 +83,7 @@ class DynamicOffset:
         return f"{self.kind}_offset={value}*{self.unit}{dim}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessPattern:
     """`storage` viewed as `pairs` ([stride, count] per dim, outermost first) from element `offset`."""
 
@@ -150,9 +151,28 @@ class AccessPattern:
 
 
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return _cached_strides(shape) if type(shape) is tuple else _strides(shape)
+
+
+def contiguous_pairs(shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """`[stride, count]` per dim of a whole storage of `shape` (shared: unrolled loops allocate alike)."""
+    if type(shape) is tuple:
+        return _cached_pairs(shape)
+    return tuple(zip(_strides(shape), shape, strict=True))
+
+
+def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     strides: list[int] = []
     step = 1
     for dim in reversed(shape):
         strides.append(step)
         step *= dim
     return tuple(reversed(strides))
+
+
+_cached_strides = functools.lru_cache(maxsize=4096)(_strides)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_pairs(shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    return tuple(zip(_cached_strides(shape), shape, strict=True))

@@ -17,7 +17,7 @@ from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.source import Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Register:
     """A runtime 32-bit scalar (`nisa.VirtualRegister`, a runtime loop's induction value)."""
 
@@ -30,7 +30,7 @@ class Register:
         return f"$r{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an instruction comes from: file, span, and the chain of inlined calls (outermost first)."""
 
@@ -39,7 +39,7 @@ class Origin:
     chain: tuple[tuple[str, str, Span], ...] = ()  # (function name, path, call span)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instruction:
     opcode: Opcode
     operands: tuple[tuple[str, Any], ...]
@@ -65,7 +65,7 @@ class Instruction:
                     yield name, item
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loop:
     """A runtime loop: `fori_loop` (`register` counts `lower..upper` by `step`) or `while_loop`
     (`register` holds the condition; the body recomputes it into `next_register`)."""

@@ -11,6 +11,9 @@ Never imports or executes user code: see `specializer.interpreter`.
 from __future__ import annotations
 
 import ast
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +73,8 @@ def specialize(
     _bind_arguments(interp, frame, node, arguments)
     failed = False
     try:
-        interp.run_block(frame, node.body)
+        with _cyclic_gc_paused():
+            interp.run_block(frame, node.body)
     except _Return as result:
         program.outputs = _outputs(result.value)
     except Abort:
@@ -130,6 +134,20 @@ def _bind_arguments(
         builder.record(frame.module.path, interp.span(frame, param), value)
         bound.append((param.arg, value.pattern() if isinstance(value, Tensor) else value))
     builder.program.arguments = tuple(bound)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Unrolling creates a long-lived object or more per instruction: the cyclic collector would walk
+    them all again at every full collection (a third of the run time). Reference counting still frees
+    everything short-lived; cycles wait for the next collection after specialization."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _outputs(value: Any) -> tuple[Any, ...]:

@@ -7,6 +7,7 @@ import ast
 import functools
 import inspect
 import math
+from collections.abc import Callable
 from typing import Any
 
 import nki.isa as nisa
@@ -14,7 +15,7 @@ import nki.language as nl
 from nki_compiler.ir.access import DTYPE_BYTES
 from nki_compiler.ir.opcodes import BY_NAME, Opcode
 from nki_compiler.ir.program import Instruction
-from nki_compiler.specializer.binding import bind_arguments
+from nki_compiler.specializer.binding import apply_plan, bind_arguments, binding_plan
 from nki_compiler.specializer.contracts import check_instruction
 from nki_compiler.specializer.generations import check_language_operator
 from nki_compiler.specializer.interpreter import Frame, Interpreter
@@ -48,6 +49,8 @@ _VERSIONS = {"trn1": "gen2", "trn2": "gen3", "trn3": "gen4"}
 class Call:
     """One API call: bound argument values and the AST node of each argument."""
 
+    __slots__ = ("interp", "frame", "name", "values", "nodes", "node")
+
     def __init__(
         self,
         interp: Interpreter,
@@ -57,14 +60,12 @@ class Call:
         nodes: dict[str, ast.AST],
         node: ast.Call,
     ) -> None:
-        self.interp, self.frame, self.name, self.values, self.nodes, self.node = (
-            interp,
-            frame,
-            name,
-            values,
-            nodes,
-            node,
-        )
+        self.interp = interp
+        self.frame = frame
+        self.name = name
+        self.values = values
+        self.nodes = nodes
+        self.node = node
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -85,28 +86,79 @@ def call_api(
     kwargs: dict[str, Any],
     node: ast.Call,
 ) -> Any:
+    site = api_site(interp, frame, qualname, obj, args, kwargs, node)
+    return UNKNOWN if site is None else invoke(site, interp, frame, obj, args, kwargs, node)
+
+
+Site = tuple[Callable[[Call, Any], Any], str, Any, dict[str, ast.AST]]
+
+
+def api_site(
+    interp: Interpreter,
+    frame: Frame,
+    qualname: str,
+    obj: Any,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    node: ast.Call,
+) -> Site | None:
+    """The call site of `obj` at `node`, bound once (None when the arguments do not bind)."""
+    key = (node, obj, len(args), tuple(kwargs))
+    site = interp.api_sites.get(key)
+    if site is None:
+        site = _call_site(interp, frame, qualname, obj, args, kwargs, node)
+        if site is not None:
+            interp.api_sites[key] = site
+    return site
+
+
+def invoke(
+    site: Site, interp: Interpreter, frame: Frame, obj: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+) -> Any:
+    handler, name, plan, nodes = site
+    return handler(Call(interp, frame, name, apply_plan(plan, args, kwargs), nodes, node), obj)
+
+
+def _call_site(
+    interp: Interpreter,
+    frame: Frame,
+    qualname: str,
+    obj: Any,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    node: ast.Call,
+) -> tuple[str, str, Any, dict[str, ast.AST]] | None:
+    """How the arguments of this call bind (the same at every execution of `node` with `obj`), and the
+    AST node of each argument; None when they do not bind."""
     module, _, name = qualname.rpartition(".")
     try:
         signature = _signature(obj)
-        bound = bind_arguments(obj, signature, args, kwargs)
-        arg_nodes = [a for a in node.args]
+        plan = binding_plan(obj, signature, len(args), tuple(kwargs))
         nodes = bind_arguments(
             obj,
             signature,
-            arg_nodes[: len(args)],
+            list(node.args)[: len(args)],
             {k.arg: k.value for k in node.keywords if k.arg},
             partial=True,
         )
     except (TypeError, ValueError):
         if module == "nki.isa" and not args and "dst" not in kwargs and _has_dst(obj):
             interp.report("NKI401", frame, node, op=name)
-        return UNKNOWN  # arity and keyword errors are the front end's (NKI113/NKI114)
-    call = Call(interp, frame, name, bound, nodes, node)
+        return None  # arity and keyword errors are the front end's (NKI113/NKI114)
+    return _handler(module, name), name, plan, nodes
+
+
+def _handler(module: str, name: str) -> Callable[[Call, Any], Any]:
     if module == "nki.isa":
-        return _isa(call)
-    if module == "nki.language":
-        return _language(call, obj)
-    return UNKNOWN
+        return lambda call, obj: _isa(call)
+    if module != "nki.language":
+        return lambda call, obj: UNKNOWN
+    from nki_compiler.specializer import lowering
+
+    lowered = lowering.HANDLERS.get(name)
+    if lowered is not None and name not in _DECIDED_BEFORE_LOWERING:
+        return lambda call, obj: lowered(call)
+    return _language
 
 
 @functools.lru_cache(maxsize=1024)
@@ -153,6 +205,12 @@ def depends_on(interp: Interpreter, handle: InstructionHandle, producers: list[A
 
 
 # -- nki.language ----------------------------------------------------------------------------------------
+#: the names `_language` answers before it looks for a `lowering` handler
+_DECIDED_BEFORE_LOWERING = _RANGES | _PREDICATES | {
+    "dynamic_range", "ds", "program_id", "num_programs", "program_ndim", "no_reorder", "fori_loop", "while_loop",
+}  # fmt: skip
+
+
 def _language(call: Call, obj: Any) -> Any:
     name = call.name
     if name in _RANGES:

@@ -27,14 +27,33 @@ def bind_arguments(
     obj: Any, signature: inspect.Signature, args: list[Any], kwargs: dict[str, Any], partial: bool = False
 ) -> dict[str, Any]:
     """`dict(signature.bind(*args, **kwargs).arguments)` (`bind_partial` when `partial`)."""
-    key = (obj, partial, len(args), tuple(kwargs))
+    return apply_plan(binding_plan(obj, signature, len(args), tuple(kwargs), partial), args, kwargs)
+
+
+def binding_plan(
+    obj: Any, signature: inspect.Signature, positional: int, keywords: tuple[str, ...], partial: bool = False
+) -> _Plan:
+    """How a call with `positional` arguments and `keywords` binds; raises `TypeError` like `bind`."""
+    key = (obj, partial, positional, keywords)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _plan(signature, len(args), tuple(kwargs), partial)  # raises TypeError like bind
+        plan = _plan(signature, positional, keywords, partial)
         if len(_PLANS) >= _PLAN_LIMIT:
             _PLANS.clear()
         _PLANS[key] = plan
-    return {name: _value(source, where, args, kwargs) for name, source, where in plan}
+    return plan
+
+
+def apply_plan(plan: _Plan, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, source, where in plan:
+        if source == "positional":
+            result[name] = args[where]
+        elif source == "keyword":
+            result[name] = kwargs[where]
+        else:
+            result[name] = _value(source, where, args, kwargs)
+    return result
 
 
 def _plan(signature: inspect.Signature, positional: int, keywords: tuple[str, ...], partial: bool) -> _Plan:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from nki_compiler.specializer.values import UNKNOWN, Instance, is_unknown
+from nki_compiler.specializer.values import UNKNOWN, ClassValue, EnumMember, Instance, is_unknown
 
 _PLAIN = (int, float, bool, str, type(None))
 
@@ -14,20 +14,27 @@ _PLAIN = (int, float, bool, str, type(None))
 def _isinstance(value: Any, kinds: Any) -> Any:
     if is_unknown(value):
         return UNKNOWN
-    from nki_compiler.specializer.values import ClassValue
-
     options = kinds if isinstance(kinds, tuple) else (kinds,)
+    undecided = False
     for kind in options:
-        if (
-            isinstance(kind, type)
-            and isinstance(value, kind)
-            and not (kind is int and isinstance(value, bool))
-        ):
+        if isinstance(kind, type):
+            if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+                return True
+        elif isinstance(kind, ClassValue):
+            if isinstance(value, (Instance, EnumMember)) and value.cls is kind:
+                return True
+            # an instance of a class with user-defined bases may be an instance of `kind` through them
+            undecided = undecided or (isinstance(value, Instance) and _has_user_bases(value.cls))
+        else:
+            undecided = True
+    return UNKNOWN if undecided else False
+
+
+def _has_user_bases(cls: ClassValue) -> bool:
+    for base in cls.node.bases:
+        name = cls.module.canonical(base) or ""
+        if name != "object" and not name.endswith(".NKIObject") and not name.startswith("enum."):
             return True
-        if isinstance(kind, ClassValue) and isinstance(value, Instance) and value.cls is kind:
-            return True
-        if not isinstance(kind, (type, ClassValue)):
-            return UNKNOWN
     return False
 
 

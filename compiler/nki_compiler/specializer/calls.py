@@ -24,15 +24,6 @@ from nki_compiler.specializer.values import (
 )  # fmt: skip
 
 
-def call(interp: Interpreter, frame: Frame, node: ast.Call) -> Any:
-    callee = interp.eval(frame, node.func)
-    args = [interp.eval(frame, a) for a in node.args if not isinstance(a, ast.Starred)]
-    kwargs = {k.arg: interp.eval(frame, k.value) for k in node.keywords if k.arg is not None}
-    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-        return UNKNOWN  # star-expansion is rejected by the front end (NKI015/NKI016)
-    return apply(interp, frame, callee, args, kwargs, node)
-
-
 def apply(
     interp: Interpreter, frame: Frame, callee: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call
 ) -> Any:
@@ -59,6 +50,9 @@ def apply(
         from nki_compiler.specializer.api import call_api
 
         return call_api(interp, frame, qualname, callee, args, kwargs, node)
+    from nki_compiler.specializer.unknown_control import unknown_call
+
+    unknown_call(interp, args, kwargs)  # an unresolved function (absent module) or nothing we model
     return UNKNOWN
 
 

@@ -53,6 +53,10 @@ def tensor_fact(tensor: Tensor) -> TensorFact:
     return TensorFact(tensor.shape, tensor.dtype, tensor.buffer, tensor.bytes_per_partition(), tensor.name)
 
 
+#: operands an instruction writes (their storages count as initialized afterwards)
+OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
+
+
 def to_operand(value: Any) -> Any:
     """Meta-program value -> IR operand value."""
     if isinstance(value, Tensor):
@@ -83,6 +87,7 @@ class Builder:
     _region: int | None = None  # the `nl.no_reorder()` region being executed (dynamically scoped)
     _emitted: int = 0
     _started: float = field(default_factory=time.monotonic)
+    _recorded: set[tuple[Any, ...]] = field(default_factory=set)  # `record` keys already seen
 
     def __post_init__(self) -> None:
         self._bodies.append(self.program.body)
@@ -142,17 +147,24 @@ class Builder:
     def emit(
         self, opcode: Opcode, operands: dict[str, Any], origin: Origin, name: str | None = None
     ) -> Instruction:
-        if any(is_unknown(v) for v in operands.values()):
-            self.complete = False
-        converted = tuple((key, to_operand(value)) for key, value in operands.items())
+        converted = []
+        written = []
+        for key, value in operands.items():
+            if type(value) is Tensor:
+                converted.append((key, value.pattern()))
+                if key in OUTPUT_OPERANDS:
+                    written.append(value.storage.id)
+                continue
+            if is_unknown(value):
+                self.complete = False
+            elif key in OUTPUT_OPERANDS and isinstance(value, Tensor):
+                written.append(value.storage.id)
+            converted.append((key, to_operand(value)))
         label = name if isinstance(name, str) else None
-        instruction = Instruction(opcode, converted, origin, label, self._next_instruction, self._region)
+        instruction = Instruction(opcode, tuple(converted), origin, label, self._next_instruction, self._region)
         self._next_instruction += 1
         self.append(instruction)
-        for key in ("dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"):
-            target = operands.get(key)
-            if isinstance(target, Tensor):
-                self.written.add(target.storage.id)
+        self.written.update(written)
         return instruction
 
     # -- scheduling metadata (nki-language-rules.md §2.9) -------------------------------------------
@@ -206,8 +218,12 @@ class Builder:
     def record(self, path: str, span: Span, value: Any) -> None:
         if not isinstance(value, Tensor):
             return
-        fact = tensor_fact(value)
         seen = self.facts.setdefault(path, {}).setdefault(span, [])
+        key = (path, span, value.shape, value.dtype, value.buffer)  # decides the fact up to its name
+        if key in self._recorded:
+            return
+        self._recorded.add(key)
+        fact = tensor_fact(value)
         if fact not in seen:
             seen.append(fact)
 

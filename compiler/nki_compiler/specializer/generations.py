@@ -134,7 +134,10 @@ def _check_v4_values(
             "NKI416", frame, nodes.get("priority", call), reason=reason("priority=", 4, interp.target)
         )
     for key in OPERATOR_KEYS:
-        operator = _operator(values.get(key))
+        value = values.get(key)
+        if value is None:
+            continue
+        operator = _operator(value)
         if operator in V4_OPERATORS:
             what = f"the {operator} operator"
             interp.report("NKI416", frame, nodes.get(key, call), reason=reason(what, 4, interp.target))

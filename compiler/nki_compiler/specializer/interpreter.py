@@ -11,6 +11,7 @@ import ast
 import importlib
 import operator
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ class Frame:
     function: str
     chain: tuple[tuple[str, str, Span], ...] = ()
     closure: dict[str, Any] | None = None
+    origins: dict[ast.AST, Origin] = field(default_factory=dict)  # shared by every instruction of a node
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,19 @@ class Interpreter:
     _globals: dict[tuple[str, str], Any] = field(default_factory=dict)
     _seen: set[tuple[str, str, Span]] = field(default_factory=set)
     _depth: int = 0
+    _evaluators: dict[ast.AST, Callable[[Frame], Any]] = field(default_factory=dict)
+    _blocks: dict[int, tuple[list[ast.stmt], tuple[Callable[[Frame], None], ...]]] = field(default_factory=dict)
+    api_sites: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # `specializer.api` call sites
 
     # -- diagnostics ---------------------------------------------------------------------------------
     def span(self, frame: Frame, node: ast.AST) -> Span:
         return frame.module.span(node) or Span(0, 0)  # memoised per node: emission is hot
 
     def origin(self, frame: Frame, node: ast.AST) -> Origin:
-        return Origin(frame.module.path, self.span(frame, node), frame.chain)
+        found = frame.origins.get(node)
+        if found is None:
+            found = frame.origins[node] = Origin(frame.module.path, self.span(frame, node), frame.chain)
+        return found
 
     def report(
         self,
@@ -219,159 +227,30 @@ class Interpreter:
             return ProjectModule(target)
         return UNKNOWN
 
-    # -- statements ----------------------------------------------------------------------------------
+    # -- compiled statements and expressions (closures cached per body and per node) ----------------
+    def block(self, body: list[ast.stmt]) -> tuple[Callable[[Frame], None], ...]:
+        entry = self._blocks.get(id(body))
+        if entry is None or entry[0] is not body:
+            from nki_compiler.specializer.statements import compile_block
+
+            entry = (body, compile_block(self, body))
+            self._blocks[id(body)] = entry
+        return entry[1]
+
     def run_block(self, frame: Frame, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self.run_stmt(frame, stmt)
+        for execute in self.block(body):
+            execute(frame)
 
-    def run_stmt(self, frame: Frame, stmt: ast.stmt) -> None:
-        from nki_compiler.specializer import statements
+    def evaluator(self, node: ast.expr) -> Callable[[Frame], Any]:
+        found = self._evaluators.get(node)
+        if found is None:
+            from nki_compiler.specializer.evaluators import compile_expr
 
-        handler = statements.HANDLERS.get(type(stmt))
-        if handler is not None:
-            handler(self, frame, stmt)
+            found = self._evaluators[node] = compile_expr(self, node)
+        return found
 
-    # -- expressions ---------------------------------------------------------------------------------
     def eval(self, frame: Frame, node: ast.expr) -> Any:
-        method = getattr(self, f"_eval_{type(node).__name__}", None)
-        if method is None:
-            return UNKNOWN
-        return method(frame, node)
-
-    def _eval_Constant(self, frame: Frame, node: ast.Constant) -> Any:
-        value = node.value
-        return (
-            value if isinstance(value, (int, float, str, bool, type(None))) or value is Ellipsis else UNKNOWN
-        )
-
-    def _eval_Name(self, frame: Frame, node: ast.Name) -> Any:
-        return self.lookup(frame, node.id)
-
-    def _eval_Tuple(self, frame: Frame, node: ast.Tuple) -> Any:
-        return tuple(self.eval(frame, e) for e in node.elts)
-
-    def _eval_List(self, frame: Frame, node: ast.List) -> Any:
-        return [self.eval(frame, e) for e in node.elts]
-
-    def _eval_Dict(self, frame: Frame, node: ast.Dict) -> Any:
-        result: dict[Any, Any] = {}
-        for key_node, value_node in zip(node.keys, node.values, strict=False):
-            key = self.eval(frame, key_node) if key_node is not None else UNKNOWN
-            value = self.eval(frame, value_node)
-            if not isinstance(key, (str, int, float, bool)) or key_node is None:
-                return UNKNOWN
-            result[key] = value
-        return result
-
-    def _eval_JoinedStr(self, frame: Frame, node: ast.JoinedStr) -> Any:
-        parts = []
-        for value in node.values:
-            item = self.eval(frame, value)
-            if item is UNKNOWN:
-                return UNKNOWN
-            parts.append(item)
-        return "".join(parts)
-
-    def _eval_FormattedValue(self, frame: Frame, node: ast.FormattedValue) -> Any:
-        value = self.eval(frame, node.value)
-        if is_unknown(value):
-            return UNKNOWN
-        return repr(value) if node.conversion == ord("r") else str(value)
-
-    def _eval_Slice(self, frame: Frame, node: ast.Slice) -> Any:
-        parts = [self.eval(frame, p) if p is not None else None for p in (node.lower, node.upper, node.step)]
-        return slice(*parts)
-
-    def _eval_IfExp(self, frame: Frame, node: ast.IfExp) -> Any:
-        test = truth(self.eval(frame, node.test))
-        if test is UNKNOWN:
-            return UNKNOWN
-        return self.eval(frame, node.body if test else node.orelse)
-
-    def _eval_BoolOp(self, frame: Frame, node: ast.BoolOp) -> Any:
-        is_and = isinstance(node.op, ast.And)
-        value: Any = None
-        for operand in node.values:
-            value = self.eval(frame, operand)
-            test = truth(value)
-            if test is UNKNOWN:
-                return UNKNOWN
-            if test != is_and:
-                return value
-        return value
-
-    def _eval_UnaryOp(self, frame: Frame, node: ast.UnaryOp) -> Any:
-        value = self.eval(frame, node.operand)
-        if isinstance(node.op, ast.Not):
-            test = truth(value)
-            return UNKNOWN if test is UNKNOWN else not test
-        if not isinstance(value, (int, float)):
-            if isinstance(value, Tensor):
-                from nki_compiler.specializer.python_ops import unary_on_tensor
-
-                unary_on_tensor(self, frame, node)
-            return UNKNOWN
-        ops: dict[type, Any] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
-        try:
-            return ops[type(node.op)](value)
-        except (TypeError, KeyError):
-            return UNKNOWN
-
-    def _eval_BinOp(self, frame: Frame, node: ast.BinOp) -> Any:
-        left, right = self.eval(frame, node.left), self.eval(frame, node.right)
-        if isinstance(left, Tensor) or isinstance(right, Tensor):
-            from nki_compiler.specializer.python_ops import binary_on_tensor
-
-            binary_on_tensor(self, frame, node, right)
-            return UNKNOWN
-        return binary(type(node.op), left, right)
-
-    def _eval_Compare(self, frame: Frame, node: ast.Compare) -> Any:
-        left = self.eval(frame, node.left)
-        for op, right_node in zip(node.ops, node.comparators, strict=False):
-            right = self.eval(frame, right_node)
-            if _is_none_test(op, left, right):
-                # `tensor != None` tests presence (nki-library's optional arguments): identity, not a tile op
-                result = (left is right) == isinstance(op, ast.Eq)
-            elif isinstance(left, Tensor) or isinstance(right, Tensor):
-                from nki_compiler.specializer.python_ops import compare_on_tensor, is_tensor_comparison
-
-                if is_tensor_comparison(op):
-                    compare_on_tensor(self, frame, node, op)
-                return UNKNOWN
-            else:
-                result = compare(type(op), left, right)
-            if result is UNKNOWN or not result:
-                return result
-            left = right
-        return True
-
-    def _eval_Attribute(self, frame: Frame, node: ast.Attribute) -> Any:
-        from nki_compiler.specializer.attributes import get_attribute
-
-        return get_attribute(self, frame, self.eval(frame, node.value), node.attr)
-
-    def _eval_Subscript(self, frame: Frame, node: ast.Subscript) -> Any:
-        value = self.eval(frame, node.value)
-        key = self.eval(frame, node.slice)
-        if isinstance(value, Tensor):
-            if _is_dynamic_index(key):
-                from nki_compiler.specializer.python_ops import dynamic_subscript
-
-                dynamic_subscript(self, frame, node, value, key)
-                return UNKNOWN
-            return self.guard_view(frame, node, lambda: value.getitem(key))
-        if is_unknown(key) or not isinstance(value, (list, tuple, str, dict)):
-            return UNKNOWN
-        try:
-            return value[key]
-        except (IndexError, KeyError, TypeError):
-            return UNKNOWN
-
-    def _eval_Call(self, frame: Frame, node: ast.Call) -> Any:
-        from nki_compiler.specializer.calls import call
-
-        return call(self, frame, node)
+        return self.evaluator(node)(frame)
 
     def guard_view(self, frame: Frame, node: ast.AST, action: Any) -> Any:
         try:
@@ -393,7 +272,10 @@ class Interpreter:
 def _is_dynamic_index(key: Any) -> bool:
     """A tensor or register inside `[]` (NKI315)."""
     if isinstance(key, tuple):
-        return any(isinstance(item, (Tensor, RegisterValue)) for item in key)
+        for item in key:
+            if isinstance(item, (Tensor, RegisterValue)):
+                return True
+        return False
     return isinstance(key, (Tensor, RegisterValue))
 
 
@@ -472,7 +354,7 @@ __all__ = [
 
 
 def _is_none_test(op: ast.cmpop, left: Any, right: Any) -> bool:
-    """`x == None` / `x != None` with both sides known: decided by identity."""
-    if not isinstance(op, (ast.Eq, ast.NotEq)) or is_unknown(left) or is_unknown(right):
+    """`x == None` / `x != None` / `x is None` / `x is not None` with both sides known: decided by identity."""
+    if not isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) or is_unknown(left) or is_unknown(right):
         return False
     return left is None or right is None

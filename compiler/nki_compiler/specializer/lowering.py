@@ -200,6 +200,40 @@ def _random_seed(call: Call) -> Any:
     return None
 
 
+def _rand(call: Call) -> Any:
+    """Uniform [0, 1) (nki-api.md §3.2): `rand2` on trn3; earlier targets draw 16 random bits with `rng`
+    and scale them by 2**-16, which stays below 1 exactly."""
+    result = allocate(call, call.get("shape"), call.get("dtype"), call.get("buffer"), call.get("name", ""))
+    if not isinstance(result, Tensor):
+        return UNKNOWN
+    if call.interp.target == "trn3":
+        call.emit(Opcode.RAND2, {"dst": result, "min": 0.0, "max": 1.0})
+        return result
+    bits = allocate(call, result.shape, nl.uint16, nl.sbuf)
+    if not isinstance(bits, Tensor):
+        return UNKNOWN
+    call.emit(Opcode.RNG, {"dst": bits})
+    scale = {"dst": result, "data": bits, "op0": vars(nl)["multiply"], "operand0": 2.0**-16}
+    call.emit(Opcode.TENSOR_SCALAR, scale)
+    return result
+
+
+def _dropout(call: Call) -> Any:
+    """`nl.dropout(x, rate, dtype)`: `nisa.dropout` keeps the dtype of `x`; another `dtype` is a copy after it."""
+    x, rate = call.get("x"), call.get("rate")
+    if not isinstance(x, Tensor) or isinstance(rate, bool) or not isinstance(rate, (Tensor, float, int)):
+        return UNKNOWN
+    dropped = allocate(call, x.shape, x.dtype, nl.sbuf, shape_key="x")
+    dtype = call.get("dtype") or x.dtype
+    result = dropped if dtype == x.dtype else allocate(call, x.shape, dtype, nl.sbuf, shape_key="x")
+    if not isinstance(dropped, Tensor) or not isinstance(result, Tensor):
+        return UNKNOWN
+    call.emit(Opcode.DROPOUT, {"dst": dropped, "data": x, "prob": rate})
+    if result is not dropped:
+        call.emit(Opcode.TENSOR_COPY, {"dst": result, "src": dropped})
+    return result
+
+
 def _is_column(tensor: Tensor, other: Tensor) -> bool:
     return tensor.shape[0] == other.shape[0] and math.prod(tensor.shape[1:]) == 1
 
@@ -308,6 +342,6 @@ HANDLERS: dict[str, Callable[[Call], Any]] = {
     "ndarray": _ndarray, "zeros": _filled(0), "ones": _filled(1), "full": _filled(None),
     "zeros_like": _like(0), "empty_like": _like(None), "load": _load, "load_transpose2d": _load_transpose2d,
     "store": _store, "copy": _copy, "transpose": _transpose, "matmul": _matmul, "device_print": _device_print,
-    "random_seed": _random_seed, "reciprocal": _reciprocal, "negative": _negative, "broadcast_to": _broadcast_to,
+    "random_seed": _random_seed, "rand": _rand, "dropout": _dropout, "reciprocal": _reciprocal, "negative": _negative, "broadcast_to": _broadcast_to,
     "shared_identity_matrix": _shared_identity_matrix,
 }  # fmt: skip

@@ -10,7 +10,14 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nki_compiler.ir.access import AccessPattern, DynamicOffset, Storage, contiguous_strides, dtype_bytes
+from nki_compiler.ir.access import (
+    AccessPattern,
+    DynamicOffset,
+    Storage,
+    contiguous_pairs,
+    contiguous_strides,
+    dtype_bytes,
+)
 from nki_compiler.specializer.values import UNKNOWN, RegisterValue
 
 
@@ -34,13 +41,12 @@ class Tensor:
 
     @classmethod
     def whole(cls, storage: Storage) -> Tensor:
-        dims = tuple(zip(contiguous_strides(storage.shape), storage.shape, strict=False))
-        return cls(storage, 0, dims, storage.dtype)
+        return cls(storage, 0, contiguous_pairs(storage.shape), storage.dtype)
 
     # -- compile-time attributes ------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(c for _, c in self.dims)
+        return tuple([c for _, c in self.dims])
 
     @property
     def strides(self) -> tuple[int, ...]:
@@ -112,6 +118,10 @@ class Tensor:
 
     # -- indexing ---------------------------------------------------------------------------------
     def getitem(self, key: Any) -> Any:
+        if type(key) is tuple and len(key) == len(self.dims):
+            view = _plain_slices(self, key)
+            if view is not None:
+                return view
         items = list(key) if isinstance(key, tuple) else [key]
         if any(i is UNKNOWN for i in items):
             return UNKNOWN
@@ -351,6 +361,23 @@ def _runtime_index(index: Any) -> bool:
     if isinstance(index, Tensor):
         return index.on_chip
     return isinstance(index, RegisterValue) or (isinstance(index, int) and not isinstance(index, bool))
+
+
+def _plain_slices(tensor: Tensor, key: tuple[Any, ...]) -> Tensor | None:
+    """`tensor[a:b, c:d, ...]` with in-range non-negative int bounds and no steps, one per dim (the
+    unrolled-loop case) as `getitem` computes it; None for anything else."""
+    offset, dims = tensor.offset, []
+    for item, (stride, count) in zip(key, tensor.dims, strict=True):
+        if type(item) is not slice or item.step is not None:
+            return None
+        start, stop = item.start, item.stop
+        start = 0 if start is None else start
+        stop = count if stop is None else stop
+        if type(start) is not int or type(stop) is not int or start < 0 or stop < 0 or stop > count:
+            return None
+        offset += start * stride
+        dims.append((stride, stop - start if stop > start else 0))
+    return Tensor(tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic)
 
 
 def _slice_bounds(item: slice, count: int, axis: int) -> tuple[int, int, int]:

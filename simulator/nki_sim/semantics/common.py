@@ -13,7 +13,7 @@ from nki_sim.views import TensorView
 
 __all__ = [
     "Core", "TensorView", "name_of", "require", "require_target", "require_buffer", "require_same_pf",
-    "read", "read_pf", "write", "write_pf", "fp32_out", "scalar_or_column", "require_dtype", "reduce_cmd_name",
+    "read", "read_pf", "write", "write_pf", "fp32_in", "fp32_out", "scalar_or_column", "require_dtype", "reduce_cmd_name",
 ]  # fmt: skip
 
 Scalar = float | int
@@ -120,6 +120,14 @@ def fp32_out(t: TensorView) -> np.ndarray | None:
         return None
     out = t.array.reshape(t.partitions, t.free_size)
     return out if out.size == 0 or np.may_share_memory(out, t.array) else None
+
+
+def fp32_in(t: TensorView) -> np.ndarray | None:
+    """`read_pf(t)` without a copy when reading needs no conversion (fp32 storage): the tile's own `[P, F]`
+    view (`t.rows()`); None when reading converts or `[P, F]` is not a view."""
+    if not isinstance(t, TensorView) or t.array.dtype != np.float32:
+        return None
+    return t.rows()
 
 
 def scalar_or_column(opcode: str, operand: str, value: Any, partitions: int) -> np.ndarray:

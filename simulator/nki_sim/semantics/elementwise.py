@@ -13,6 +13,7 @@ from nki_sim.semantics.common import (
     Core,
     TensorView,
     bits,
+    fp32_in,
     fp32_out,
     name_of,
     read_pf,
@@ -26,7 +27,7 @@ from nki_sim.semantics.common import (
     write_bits,
     write_pf,
 )  # fmt: skip
-from nki_sim.semantics.registry import instruction
+from nki_sim.semantics.registry import Work, instruction, prepared
 
 EXACT_INT = ("int32", "uint32")
 EXACT_OPS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "maximum": np.maximum,
@@ -68,10 +69,19 @@ def store(dst: TensorView, op: AluOp, a: np.ndarray, b: Any, reverse: bool = Fal
         op.ufunc(*((b, a) if reverse else (a, b)), out=out)  # type: ignore[misc]
 
 
-@instruction
+def storing(dst: TensorView, op: AluOp, data1: TensorView, data2: TensorView) -> Work:
+    """The work of `store(dst, op, read_pf(data1), read_pf(data2))`: one ufunc call over the tiles' own
+    `[P, F]` views when nothing needs converting (plain fp32; prepared work runs with fp errors ignored)."""
+    ufunc = op.ufunc
+    if ufunc is None or fp32_out(dst) is None or fp32_in(data1) is None or fp32_in(data2) is None:
+        return lambda core, t: store(t["dst"], op, read_pf(t["data1"]), read_pf(t["data2"]))
+    return lambda core, t: ufunc(t["data1"].rows(), t["data2"].rows(), out=t["dst"].rows())
+
+
+@prepared
 def tensor_tensor(
     core: Core, dst: TensorView, data1: TensorView, data2: TensorView, op: Any, engine: Any = None
-) -> None:
+) -> Work:
     opcode = "tensor_tensor"
     tiles = {n: require_tile(opcode, n, t) for n, t in (("dst", dst), ("data1", data1), ("data2", data2))}
     alu = resolve_op(core, opcode, "op", op, ("arith", "bitvec"))
@@ -83,13 +93,15 @@ def tensor_tensor(
             require_buffer(opcode, name, t, ("sbuf",), "§4.3 GpSimd (power) cannot access PSUM")
     if alu.is_bitvec:
         _require_int(opcode, alu, **tiles)
-        write_bits(dst, alu.fn(bits(data1), bits(data2)))
-        return
+        return lambda core, t: write_bits(t["dst"], alu.fn(bits(t["data1"]), bits(t["data2"])))
     if _exact_integer(alu, eng, tiles):
-        a, b = data1.array.reshape(dst.partitions, -1), data2.array.reshape(dst.partitions, -1)
-        write_pf(dst, EXACT_OPS[alu.name](a.astype(np.int64), b.astype(np.int64)))
-        return
-    store(dst, alu, read_pf(data1), read_pf(data2))
+        return lambda core, t: _exact_integer_op(t["dst"], alu, t["data1"], t["data2"])
+    return storing(dst, alu, data1, data2)
+
+
+def _exact_integer_op(dst: TensorView, alu: AluOp, data1: TensorView, data2: TensorView) -> None:
+    a, b = data1.array.reshape(dst.partitions, -1), data2.array.reshape(dst.partitions, -1)
+    write_pf(dst, EXACT_OPS[alu.name](a.astype(np.int64), b.astype(np.int64)))
 
 
 def _exact_integer(alu: AluOp, engine: str, tiles: dict[str, TensorView]) -> bool:

@@ -15,7 +15,7 @@ def stores(a, b):
     y[...] = nl.exp(x)  # <-- NKI316
     x[...] = nl.copy(y)  # <-- NKI316
     y[...] = nl.add(x, y, dtype=nl.float32)  # <-- NKI316
-    x[...] = nisa.tensor_tensor(y, x, op=nl.multiply)  # <-- NKI316 NKI401
+    x[...] = nisa.tensor_tensor(y, x, op=nl.multiply)  # <-- NKI316
     nisa.dma_copy(dst=out, src=x)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nki_compiler.diagnostics.codes import rule
 from nki_compiler.diagnostics.model import Diagnostic, Fix, Note, Severity
@@ -18,6 +19,9 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KernelScope, ScopeClass, ScopeFunction
 from nki_compiler.frontend.walk import child_nodes
 from nki_compiler.source import Span
+
+if TYPE_CHECKING:
+    from nki_compiler.incremental import FunctionCache
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,19 @@ class ModuleContext:
     module: ModuleInfo
     scope: KernelScope
     reporter: Reporter
+    #: Results of earlier versions (`incremental.py`), reused by `run_function` when nothing changed.
+    function_cache: FunctionCache | None = None
 
     @property
     def options(self) -> CheckOptions:
         return self.reporter.options
+
+    def run_function(self, function: FunctionContext, check: Callable[[FunctionContext], None]) -> None:
+        """`check(function)`, or its cached result from an earlier version of the same function."""
+        if self.function_cache is None:
+            check(function)
+        else:
+            self.function_cache.run(function, check)
 
     def span(self, node: ast.AST) -> Span:
         return self.module.span(node) or Span(0, 0)

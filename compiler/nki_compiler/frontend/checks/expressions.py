@@ -16,7 +16,48 @@ def lambda_expression(ctx: FunctionContext, node: ast.AST) -> None:
 
 @on(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 def comprehension(ctx: FunctionContext, node: ast.AST) -> None:
-    ctx.report("NKI011", node)
+    fixes = _loop_fix(ctx, node) if isinstance(node, ast.ListComp) else ()
+    ctx.report("NKI011", node, fixes=fixes)
+
+
+def _loop_fix(ctx: FunctionContext, node: ast.ListComp) -> tuple[Fix, ...]:
+    """`x = [e for v in it if c]` → `x = []` + `for v in it:` + `if c:` + `x.append(e)`, when the loop
+    variable is used nowhere else in the function (a `for` loop leaks it) and `x` is not read inside."""
+    from nki_compiler.frontend.checks.migration_common import alone_on_lines, indent_unit, indentation
+
+    statement = ctx.parent(node)
+    if (
+        not isinstance(statement, ast.Assign)
+        or statement.value is not node
+        or len(statement.targets) != 1
+        or not isinstance(statement.targets[0], ast.Name)
+        or len(node.generators) != 1
+        or node.generators[0].is_async
+        or len(node.generators[0].ifs) > 1
+        or not alone_on_lines(ctx, statement)
+    ):
+        return ()
+    loop = node.generators[0]
+    target, variables = (
+        statement.targets[0].id,
+        {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)},
+    )
+    inside = {id(n) for n in ast.walk(node)}
+    names = [n for n in ast.walk(ctx.function.node) if isinstance(n, ast.Name)]
+    if any(n.id in variables and id(n) not in inside for n in names) or any(
+        n.id == target for n in ast.walk(node) if isinstance(n, ast.Name)
+    ):
+        return ()
+    indent, step = indentation(ctx, statement), indent_unit(ctx)
+    lines = [f"{target} = []", f"{indent}for {ctx.text(loop.target)} in {ctx.text(loop.iter)}:"]
+    body = indent + step
+    if loop.ifs:
+        lines.append(f"{body}if {ctx.text(loop.ifs[0])}:")
+        body += step
+    lines.append(f"{body}{target}.append({ctx.text(node.elt)})")
+    return (
+        Fix("Build the list with a `for` loop and `append`", (Edit(ctx.span(statement), "\n".join(lines)),)),
+    )
 
 
 @on(ast.Yield, ast.YieldFrom)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
+from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Note, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on, on_module
 from nki_compiler.frontend.checks.calls import NL_EQUIVALENT, NUMPY_DTYPES, library_alias
 from nki_compiler.frontend.checks.facts import bindings, call_name, module_cached
@@ -140,9 +140,21 @@ def host_launches(ctx: ModuleContext) -> None:
         if bracket is not None:
             _check_bracket(ctx, bracket)
         if kernel and not node.args and not node.keywords:
-            ctx.report("NKI112", node, k=ctx.text(target))
+            ctx.report("NKI112", node, k=ctx.text(target), notes=_no_parameters_note(ctx, kernels, target))
         if kernel:
             _check_arguments(ctx, node)
+
+
+def _no_parameters_note(ctx: ModuleContext, kernels: dict, target: ast.expr) -> tuple[Note, ...]:  # type: ignore[type-arg]
+    """What to do instead: the data a parameterless kernel creates itself must come from the host."""
+    definition = kernels.get(target.id) if isinstance(target, ast.Name) else None
+    if definition is None or definition.args.args or definition.args.vararg or definition.args.kwonlyargs:
+        return ()
+    message = (f"`{definition.name}` takes no parameters: NKI 0.6 kernels take at least one argument; pass the "
+               "data it creates itself (e.g. an `nl.rand` input) as an HBM tensor argument from the host")  # fmt: skip
+    header = ctx.span(definition)
+    name_at = ctx.module.source.text.find(definition.name, header.start)
+    return (Note(message, ctx.module.path, Span(name_at, name_at + len(definition.name))),)
 
 
 def _check_bracket(ctx: ModuleContext, bracket: ast.Subscript) -> None:

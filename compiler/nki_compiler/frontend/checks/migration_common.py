@@ -50,7 +50,8 @@ def legacy_outside_kernel_scope(ctx: ModuleContext) -> None:
     for node in _outer_functions(ctx.module.tree):
         if id(node) not in in_scope:
             function = ScopeFunction(ctx.module, node, "host")
-            _run_host_checks(FunctionContext(ctx.module, ctx.scope, ctx.reporter, function=function))
+            function_ctx = FunctionContext(ctx.module, ctx.scope, ctx.reporter, function=function)
+            ctx.run_function(function_ctx, _run_host_checks)
 
 
 def _mentions_nki(ctx: ModuleContext) -> bool:
@@ -222,15 +223,15 @@ def allocations(ctx: FunctionContext) -> dict[str, Allocation]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
         if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
+            isinstance(node, (ast.Assign, ast.AnnAssign))
+            and len(targets := node.targets if isinstance(node, ast.Assign) else [node.target]) == 1
+            and isinstance(targets[0], ast.Name)
             and called(ctx, node.value) in ALLOCATORS
         ):
             call = node.value
             assert isinstance(call, ast.Call)
             buffer = argument(call, 3 if called(ctx, call) == "nki.language.full" else 2, "buffer")
-            found[node.targets[0].id] = Allocation(
+            found[targets[0].id] = Allocation(
                 call,
                 argument(call, 0, "shape"),
                 argument(call, 2 if called(ctx, call) == "nki.language.full" else 1, "dtype"),

@@ -6,15 +6,17 @@ NKI510, NKI515, NKI516, NKI527, NKI531, NKI533, NKI537, NKI552, NKI558, NKI560, 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_function, on_module
 from nki_compiler.frontend.checks.migration_common import (
     allocations,
+    alone_on_lines,
     argument,
     canonical,
     keyword,
+    line_start,
     module_alias,
     remove_argument,
 )
@@ -26,9 +28,12 @@ from nki_compiler.source import Span
 NEW_MODULES = frozenset(
     {"nki", "nki.language", "nki.isa", "nki.isa.constants", "nki.typing", "nki.collectives"}
 )
-REMOVED_ENTRY_POINTS = frozenset({"nki.baremetal", "nki.benchmark", "nki.profile", "nki.simulate_kernel"})
+REMOVED_ENTRY_POINTS = frozenset(
+    {"nki.baremetal", "nki.benchmark", "nki.profile", "nki.simulate_kernel", "nki.trace"}
+)
 TORCH_JIT = frozenset({"torch_neuronx.nki_jit", "torch_neuronx.xla_impl.ops.nki_jit"})
 OFF_CHIP = frozenset({"nki.language.hbm", "nki.language.private_hbm"})
+MOD_ALLOCATORS = frozenset({"nki.compiler.sbuf.mod_alloc", "nki.compiler.psum.mod_alloc"})
 #: NKI515/NKI560 are documented errors, yet 0.6-era corpus kernels (AWS docs examples, nki-moe) still use
 #: them: until a 0.6 compiler confirms the rejection they are warnings (no false errors).
 UNCONFIRMED = Severity.WARNING
@@ -86,10 +91,55 @@ def rewritten_import(stmt: ast.stmt) -> str | None:
 
 
 def import_fix(ctx: ModuleContext, stmt: ast.stmt) -> tuple[Fix, ...]:
+    if "\n" in ctx.text(stmt):
+        return ()
+    removed = _removed_names(ctx, stmt)
+    if removed is None:
+        return ()  # a name 0.6 lacks is still used: its own diagnostic comes first
+    if removed:
+        assert isinstance(stmt, ast.ImportFrom)
+        kept = [a for a in stmt.names if a not in removed]
+        if not kept:
+            text = ctx.module.source.text
+            span = ctx.span(stmt)
+            end = text.find("\n", span.end)
+            removal = Edit(Span(line_start(text, span.start), len(text) if end < 0 else end + 1), "")
+            return (
+                Fix(
+                    f"Remove the import of `{', '.join(a.name for a in removed)}` (gone in 0.6, unused)",
+                    (removal,),
+                ),
+            )
+        stmt = ast.ImportFrom(module=stmt.module, names=kept, level=stmt.level)
     new = rewritten_import(stmt)
-    if new is None or "\n" in ctx.text(stmt):
+    if new is None:
         return ()
     return (Fix(f"Import from the `nki` namespace: `{new}`", (Edit(ctx.span(stmt), new),)),)
+
+
+def _removed_names(ctx: ModuleContext, stmt: ast.stmt) -> list[ast.alias] | None:
+    """Names of a `from neuronxcc.nki.<module> import ...` that 0.6 removed (`par_dim`): [] when none, None
+    when one is still read somewhere in the module."""
+    if not isinstance(stmt, ast.ImportFrom) or not stmt.module or not stmt.module.startswith("neuronxcc.nki"):
+        return []
+    module = _new_module(stmt.module[len("neuronxcc.") :])
+    if module is None:
+        return []
+    removed = [a for a in stmt.names if a.name != "*" and not hasattr(module, a.name)]
+    used = {n.id for n in ctx.module.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return None if any((a.asname or a.name) in used for a in removed) else removed
+
+
+def _new_module(name: str) -> object | None:
+    """Our own 0.6 `nki` module of that name (never user code), None when it has no successor."""
+    import importlib
+
+    if name not in NEW_MODULES:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 @on_module
@@ -139,6 +189,16 @@ def _nki_name(ctx: ModuleContext) -> tuple[str, tuple[Edit, ...]]:
     return (alias, ()) if alias else ("nki", (_insert_import(ctx, "import nki"),))
 
 
+def isa_name(ctx: ModuleContext) -> tuple[str | None, tuple[Edit, ...]]:
+    """The local name of `nki.isa`, importing it as `nisa` when the module does not (None: `nisa` is taken)."""
+    alias = module_alias(ctx, "nki.isa")
+    if alias is not None:
+        return alias, ()
+    if "nisa" in ctx.module.imports or "nisa" in ctx.module.definitions or ctx.module.tree is None:
+        return None, ()
+    return "nisa", (_insert_import(ctx, "import nki.isa as nisa"),)
+
+
 @on_module
 def entry_points(ctx: ModuleContext) -> None:
     if ctx.module.tree is None:
@@ -163,6 +223,8 @@ def entry_points(ctx: ModuleContext) -> None:
                 ctx.report("NKI560", node, fixes=(fix,), severity=UNCONFIRMED)
             elif name == "jax_neuronx.nki_call":
                 _jax_call(ctx, node, parents.get(id(node)))
+            elif name in MOD_ALLOCATORS and not _called(node, parents.get(id(node))):
+                ctx.report("NKI547", node)  # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
             elif name == "nki.tensor":
                 fix = Fix(
                     "Use `nki.meta.tensor`",
@@ -173,19 +235,30 @@ def entry_points(ctx: ModuleContext) -> None:
             _jit_options(ctx, node)
 
 
+def _called(node: ast.expr, parent: ast.AST | None) -> bool:
+    return isinstance(parent, ast.Call) and parent.func is node
+
+
 def _removed_entry_point(
     ctx: ModuleContext, node: ast.expr, name: str, decorator: ast.expr | None, parent: ast.AST | None
 ) -> None:
     prefix = ctx.text(node)[: -len(name.rsplit(".", 1)[1])]
     fixes: tuple[Fix, ...] = ()
-    if name == "nki.simulate_kernel" and isinstance(parent, ast.Call) and parent.func is node and parent.args:
-        first = parent.args[0]
-        if not isinstance(first, ast.Starred):
-            call = ctx.span(parent)
-            text = ctx.module.source.text
-            rest = text[ctx.span(first).end : call.end - 1].strip().lstrip(",").strip()
-            new = f"{prefix}simulate({ctx.text(first)})({rest})"
-            fixes = (Fix(f"Use `{prefix}simulate(kernel)(...)`", (Edit(call, new),)),)
+    if name == "nki.trace":  # the Beta-1 tracing decorator of simulator tests: `nki.jit` since 0.2
+        edits = _alias_edits(ctx, parent, lambda use: Edit(ctx.span(use), f"{prefix}jit"))
+        edits = edits if isinstance(parent, ast.Assign) else (Edit(ctx.span(node), f"{prefix}jit"),)
+        fixes = (Fix(f"Use `{prefix}jit`", edits),) if edits else ()
+    elif (
+        name == "nki.simulate_kernel" and isinstance(parent, ast.Call) and parent.func is node and parent.args
+    ):
+        edit = _simulate_call(ctx, parent, prefix)
+        fixes = (Fix(f"Use `{prefix}simulate(kernel)(...)`", (edit,)),) if edit is not None else ()
+    elif name == "nki.simulate_kernel" and isinstance(parent, ast.Assign):
+        fixes = _simulate_alias_fix(ctx, parent, prefix)
+    elif (
+        name == "nki.baremetal" and decorator is None and isinstance(parent, ast.Call) and parent.func is node
+    ):
+        fixes = _baremetal_call_fix(ctx, parent, prefix)
     elif decorator is not None:
         fixes = (
             Fix(
@@ -195,6 +268,70 @@ def _removed_entry_point(
             ),
         )
     ctx.report("NKI558", node, fixes=fixes)
+
+
+def _baremetal_call_fix(ctx: ModuleContext, call: ast.Call, prefix: str) -> tuple[Fix, ...]:
+    """`nki.baremetal(...)(kernel)`: 0.6 runs a jit kernel called with NumPy arrays the same way (nki-api.md
+    §2.1), so `nki.jit(kernel)`; options such as `save_neff_name` have no 0.6 equivalent."""
+    outer = ctx.module.parents.get(id(call))
+    if not isinstance(outer, ast.Call) or outer.func is not call:
+        return ()
+    if not call.args and not call.keywords:
+        return (Fix(f"Use `{prefix}jit(kernel)`", (Edit(ctx.span(call), f"{prefix}jit"),)),)
+    title = f"Use `{prefix}jit(kernel)` (check: the options of `baremetal` are dropped)"
+    return (Fix(title, (Edit(ctx.span(call), f"{prefix}jit"),), Applicability.UNSAFE),)
+
+
+def _simulate_call(ctx: ModuleContext, call: ast.Call, prefix: str) -> Edit | None:
+    """`simulate_kernel(k, *args)` → `nki.simulate(k)(*args)` (the arrays are still updated in place)."""
+    first = call.args[0] if call.args else None
+    if first is None or isinstance(first, ast.Starred):
+        return None
+    span = ctx.span(call)
+    rest = ctx.module.source.text[ctx.span(first).end : span.end - 1].strip().lstrip(",").strip()
+    return Edit(span, f"{prefix}simulate({ctx.text(first)})({rest})")
+
+
+def _simulate_alias_fix(ctx: ModuleContext, alias: ast.Assign, prefix: str) -> tuple[Fix, ...]:
+    """`simulate_kernel = nki.simulate_kernel`, used only as `simulate_kernel(k, ...)`: delete the alias and
+    rewrite every call."""
+
+    def rewrite(use: ast.Name) -> Edit | None:
+        call = ctx.module.parents.get(id(use))
+        if isinstance(call, ast.Call) and call.func is use:
+            return _simulate_call(ctx, call, prefix)
+        return None
+
+    edits = _alias_edits(ctx, alias, rewrite)
+    return (Fix(f"Call `{prefix}simulate(kernel)(...)` instead of the alias", edits),) if edits else ()
+
+
+def _alias_edits(
+    ctx: ModuleContext, alias: ast.AST | None, rewrite: Callable[[ast.Name], Edit | None]
+) -> tuple[Edit, ...]:
+    """Delete a module-level `alias = <removed entry point>` and rewrite every read of the alias; nothing
+    when the alias is rebound or a use cannot be rewritten."""
+    tree = ctx.module.tree
+    if (
+        tree is None
+        or not isinstance(alias, ast.Assign)
+        or alias not in tree.body
+        or len(alias.targets) != 1
+        or not isinstance(alias.targets[0], ast.Name)
+        or not alone_on_lines(ctx, alias)
+    ):
+        return ()
+    name, edits = alias.targets[0], []
+    for node in ctx.module.nodes:
+        if isinstance(node, ast.Name) and node.id == name.id and node is not name:
+            edit = rewrite(node) if isinstance(node.ctx, ast.Load) else None
+            if edit is None:
+                return ()
+            edits.append(edit)
+    text = ctx.module.source.text
+    span = ctx.span(alias)
+    start, end = line_start(text, span.start), text.find("\n", span.end)
+    return (Edit(Span(start, len(text) if end < 0 else end + 1), ""), *edits)
 
 
 def _jax_call(ctx: ModuleContext, node: ast.expr, parent: ast.AST | None) -> None:

@@ -1,243 +1,299 @@
 """Rewriting Beta-1 index grids (`nl.arange`, `nl.mgrid`) and `mask=` into 0.6 slices (NKI539, NKI540).
 
-An index variable is `v = nl.arange(n)[:, None]` (axis 0 of a 2-D grid), `v = nl.arange(n)` or one name
-of `a, b = nl.mgrid[0:p, 0:f]`, assigned once. A subscript element that is affine in one index variable
-with unit step — `v`, `c + v`, `v + c` — becomes the slice `c + start:c + stop`; `mask=(c + v < bound)`
-clamps the matching elements of the same call to `c + start:min(c + stop, bound)`. Anything else (scaled
-variables, two variables in one element, variables used outside subscripts, transposing grids) has no
-automatic rewrite.
+`migration_grid_model` evaluates every grid-valued expression to an affine form. A subscript element
+`c + k * v` over one grid axis `v in [a, b)` becomes the slice `c + k*a : c + k*(b-1) + 1` (`:k` when
+`k > 1`); a whole `nl.mgrid[...]` subscript becomes its slices. Grids sharing a use (a subscript, a
+derived name) form one component and are rewritten together: every use is rewritten, the assignments
+of grid names are deleted. A component with any use that has no exact slice form (two axes in one
+element, transposing axis order, negative or symbolic steps, a grid passed to a call or compared in a
+`mask=`) gets no fix. `mask=(c + v < bound)` clamps the matching elements of the same call to
+`c + a : min(c + b, bound)`; the grid fix follows once no mask reads the grid.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext
 from nki_compiler.frontend.checks.fixes import delete_statement
-from nki_compiler.frontend.checks.migration_common import (
-    alone_on_lines,
-    called,
-    canonical,
-    parent_of,
-    remove_argument,
+from nki_compiler.frontend.checks.migration_common import allocations, alone_on_lines, parent_of
+from nki_compiler.frontend.checks.migration_grid_model import (
+    Affine,
+    Axis,
+    GridModel,
+    GridObject,
+    Offset,
+    Value,
+    model,
+    tight_text,
 )
 from nki_compiler.frontend.walk import walk, walk_cached
 
-SIMPLE = (ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call)
-ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+HBM_BUFFERS = frozenset({"nki.language.shared_hbm", "nki.language.hbm", "nki.language.private_hbm"})
 
 
-@dataclass(frozen=True)
-class IndexVar:
-    name: str
-    start: ast.expr | None  # None: 0
-    stop: ast.expr
-    axis: int | None  # None: a 1-D `nl.arange(n)` without a broadcast pattern
-    statement: ast.Assign
+@dataclass
+class Site:
+    roots: set[int]
+    edits: list[Edit]
+    exact: bool = True
+    names: list[str] = field(default_factory=list)
 
 
-def index_vars(ctx: FunctionContext) -> dict[str, IndexVar]:
-    cached = getattr(ctx, "_nki5_index_vars", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    stores: dict[str, int] = {}
-    found: dict[str, IndexVar] = {}
-    for node in walk_cached(ctx.function.node):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            for var in _defined(ctx, node):
-                found[var.name] = var
-    result = {n: v for n, v in found.items() if stores.get(n) == 1}
-    ctx._nki5_index_vars = result  # type: ignore[attr-defined]
-    return result
-
-
-def _defined(ctx: FunctionContext, node: ast.Assign) -> list[IndexVar]:
-    target, value = node.targets[0], node.value
-    if isinstance(target, ast.Name):
-        pattern = None
-        if isinstance(value, ast.Subscript) and called(ctx, value.value) == "nki.language.arange":
-            pattern, value = value.slice, value.value
-        if called(ctx, value) != "nki.language.arange":
-            return []
-        assert isinstance(value, ast.Call)
-        if value.keywords or not 1 <= len(value.args) <= 2:
-            return []
-        start, stop = (None, value.args[0]) if len(value.args) == 1 else (value.args[0], value.args[1])
-        axis = _broadcast_axis(pattern) if pattern is not None else None
-        if pattern is not None and axis is None:
-            return []
-        return [IndexVar(target.id, start, stop, axis, node)]
-    if (
-        isinstance(target, ast.Tuple)
-        and isinstance(value, ast.Subscript)
-        and canonical(ctx, value.value) == "nki.language.mgrid"
-    ):
-        slices = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
-        if len(slices) != len(target.elts) or not all(isinstance(t, ast.Name) for t in target.elts):
-            return []
-        result = []
-        for axis, (name, part) in enumerate(zip(target.elts, slices, strict=True)):
-            if not isinstance(part, ast.Slice) or part.upper is None or part.step is not None:
-                return []
-            result.append(IndexVar(name.id, part.lower, part.upper, axis, node))  # type: ignore[attr-defined]
-        return result
-    return []
-
-
-def _broadcast_axis(pattern: ast.expr) -> int | None:
-    parts = pattern.elts if isinstance(pattern, ast.Tuple) else [pattern]
-    slices = [i for i, p in enumerate(parts) if isinstance(p, ast.Slice)]
-    others_none = all(
-        isinstance(p, ast.Constant) and p.value is None for p in parts if not isinstance(p, ast.Slice)
-    )
-    return slices[0] if len(slices) == 1 and others_none else None
-
-
-def _affine(node: ast.AST, variables: dict[str, IndexVar]) -> tuple[str, ast.expr | None] | None:
-    """`v` → (v, None); `c + v` / `v + c` → (v, c) when `c` mentions no index variable."""
-    if isinstance(node, ast.Name) and node.id in variables:
-        return node.id, None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        for var, offset in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(var, ast.Name) and var.id in variables and not _mentions(offset, variables):
-                return var.id, offset
-    return None
-
-
-def _mentions(node: ast.AST, variables: dict[str, IndexVar]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in variables for n in walk(node))
-
-
-def _text(ctx: FunctionContext, node: ast.expr) -> str:
-    """Source text, parenthesized unless it binds at least as tightly as `+` (safe in `a + x` and slices)."""
-    text = ctx.text(node)
-    tight = isinstance(node, SIMPLE) or isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not)
-    tight = tight or isinstance(node, ast.BinOp) and isinstance(node.op, ARITHMETIC)
-    return text if tight else f"({text})"
-
-
-def slice_text(
-    ctx: FunctionContext, var: IndexVar, offset: ast.expr | None, bound: ast.expr | None = None
-) -> str:
-    start = _text(ctx, var.start) if var.start is not None else "0"
-    stop = _text(ctx, var.stop)
-    if offset is not None:
-        base = _text(ctx, offset)
-        start = base if start == "0" else f"{base} + {start}"
-        stop = f"{base} + {stop}"
-    if bound is not None:
-        stop = f"min({stop}, {ctx.text(bound)})"
-    return f"{start}:{stop}"
-
-
-def _element(
-    ctx: FunctionContext, use: ast.Name, variables: dict[str, IndexVar]
-) -> tuple[ast.expr, ast.Subscript] | None:
-    """The subscript element an index-variable use belongs to, if it is affine and directly indexes."""
-    element: ast.AST = use
-    parent = parent_of(ctx, use)
-    if isinstance(parent, ast.BinOp) and _affine(parent, variables) is not None:
-        element = parent
-    affine = _affine(element, variables)
-    if affine is None or affine[0] != use.id:
-        return None
-    container = parent_of(ctx, element)
-    if isinstance(container, ast.Tuple) and isinstance(parent_of(ctx, container), ast.Subscript):
-        subscript = parent_of(ctx, container)
-        if subscript.slice is container:  # type: ignore[union-attr]
-            return element, subscript  # type: ignore[return-value]
-    if isinstance(container, ast.Subscript) and container.slice is element:
-        return element, container  # type: ignore[return-value]
-    return None
-
-
-def _ordered(subscript: ast.Subscript, variables: dict[str, IndexVar]) -> bool:
-    """Grid axes must appear in increasing order: a transposing grid has no slice equivalent."""
-    parts = subscript.slice.elts if isinstance(subscript.slice, ast.Tuple) else [subscript.slice]
-    axes = [variables[a[0]].axis for a in (_affine(p, variables) for p in parts) if a is not None]
-    if None in axes:
-        return len(axes) == 1
-    return all(a < b for a, b in zip(axes, axes[1:], strict=False))  # type: ignore[operator]
-
-
-def _loads(ctx: FunctionContext, root: ast.AST, names: set[str]) -> list[ast.Name]:
-    return [
-        n
-        for n in walk_cached(root)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
-    ]
+@dataclass
+class Plan:
+    fixes: dict[int, tuple[Fix, ...]]  # root id → the fix of its component
 
 
 def grid_fix(ctx: FunctionContext, node: ast.expr) -> tuple[Fix, ...]:
-    variables = index_vars(ctx)
-    statement = next((a for a in ctx.ancestors(node) if isinstance(a, ast.stmt)), None)
-    mine = {v.name: v for v in variables.values() if v.statement is statement}
-    if not mine or statement is None or not alone_on_lines(ctx, statement):
-        return ()
-    edits: list[Edit] = []
-    exact = True
-    for use in _loads(ctx, ctx.function.node, set(mine)):
-        found = _element(ctx, use, variables)
-        if found is None or not _ordered(found[1], variables):
-            return ()
-        element, _ = found
-        _, offset = _affine(element, variables)  # type: ignore[misc]
-        exact = exact and offset is None
-        edits.append(Edit(ctx.span(element), slice_text(ctx, mine[use.id], offset)))
-    edits.append(delete_statement(ctx, statement))
-    names = ", ".join(sorted(mine))
-    if exact:
-        return (Fix(f"Replace the index grid `{names}` by slices", tuple(edits)),)
-    title = f"Replace the index grid `{names}` by slices (check: the offsets added to the grid)"
-    return (Fix(title, tuple(edits), Applicability.UNSAFE),)
+    """The fix for the grid whose `nl.arange`/`nl.mgrid` name is `node`."""
+    root = _root_of(model(ctx), node)
+    return _plan(ctx).fixes.get(id(root), ()) if root is not None else ()
 
 
-def _conjuncts(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
-        return _conjuncts(node.left) + _conjuncts(node.right)
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
-        return [c for v in node.values for c in _conjuncts(v)]
-    return [node]
-
-
-def _bounds(mask: ast.expr, variables: dict[str, IndexVar]) -> dict[str, tuple[str | None, ast.expr]] | None:
-    """`c + v < n` conjuncts → {v: (text of c, n)}; None when some conjunct has another form."""
-    bounds: dict[str, tuple[str | None, ast.expr]] = {}
-    for part in _conjuncts(mask):
-        if not isinstance(part, ast.Compare) or len(part.ops) != 1:
+def _root_of(grid: GridModel, node: ast.AST) -> ast.AST | None:
+    for _ in range(3):
+        if grid.is_root(node):
+            return node
+        parent = parent_of(grid.ctx, node)
+        if parent is None:
             return None
-        left, right = part.left, part.comparators[0]
-        if isinstance(part.ops[0], ast.Gt):
-            left, right = right, left
-        elif not isinstance(part.ops[0], ast.Lt):
-            return None
-        affine = _affine(left, variables)
-        if affine is None or _mentions(right, variables) or affine[0] in bounds:
-            return None
-        bounds[affine[0]] = (ast.unparse(affine[1]) if affine[1] is not None else None, right)
-    return bounds
+        node = parent
+    return None
 
 
-def mask_fix(ctx: FunctionContext, call: ast.Call, mask: ast.keyword) -> tuple[Fix, ...]:
-    variables = index_vars(ctx)
-    bounds = _bounds(mask.value, variables)
-    if bounds is None:
-        return ()
-    edits = [remove_argument(ctx, call, mask)]
-    roots = [*call.args, *(k.value for k in call.keywords if k is not mask)]
-    for use in (u for root in roots for u in _loads(ctx, root, set(bounds))):
-        found = _element(ctx, use, variables)
-        if found is None:
-            return ()
-        element = found[0]
-        _, offset = _affine(element, variables)  # type: ignore[misc]
-        offset_text, bound = bounds[use.id]
-        if (ast.unparse(offset) if offset is not None else None) != offset_text:
-            return ()
-        edits.append(Edit(ctx.span(element), slice_text(ctx, variables[use.id], offset, bound)))
-    title = "Remove `mask=` and clamp the masked slices with `min(...)` (check: tiles shrink to the in-bounds part)"
-    return (Fix(title, tuple(edits), Applicability.UNSAFE),)
+# ---- slices --------------------------------------------------------------------------------------
+
+
+def _bound(ctx: FunctionContext, node: ast.expr | None) -> Offset:
+    if node is None:
+        return Offset()
+    value = node.value if isinstance(node, ast.Constant) else None
+    return Offset(value) if type(value) is int else Offset(pieces=((1, tight_text(ctx, node)),))
+
+
+def slice_text(ctx: FunctionContext, value: Affine, clamp: str | None = None) -> tuple[str, bool] | None:
+    """`start:stop[:step]` of a one-axis affine element and whether it carries an offset; None: no slice."""
+    if not value.terms:
+        return (value.offset.render() or "0"), value.offset.render() is None
+    if len(value.terms) != 1 or value.terms[0][1] < 1:
+        return None
+    axis, step = value.terms[0]
+    start = value.offset.plus(_bound(ctx, axis.start).scaled(step))
+    stop = value.offset.plus(_bound(ctx, axis.stop).scaled(step)).plus(Offset(1 - step))
+    stop_text = stop.render() or "0"
+    if clamp is not None:
+        stop_text = f"min({stop_text}, {clamp})"
+    text = f"{start.render() or '0'}:{stop_text}" + (f":{step}" if step > 1 else "")
+    return text, value.offset.render() is None
+
+
+def _ordered(values: list[Value]) -> bool:
+    """Grid axes must appear in increasing order: a transposing grid has no slice equivalent."""
+    axes: list[Axis] = [a for v in values if isinstance(v, Affine) for a, _ in v.terms]
+    if any(a.ndim is None for a in axes):
+        return len(axes) == 1
+    return all(a.index < b.index for a, b in zip(axes, axes[1:], strict=False))
+
+
+def _subscript_site(grid: GridModel, subscript: ast.Subscript) -> tuple[Site | None, set[int]]:
+    """The rewrite of one subscript (None when it has no exact slice form) and the roots it reads."""
+    ctx = grid.ctx
+    elements = subscript.slice.elts if isinstance(subscript.slice, ast.Tuple) else [subscript.slice]
+    values = [grid.value(e) if grid.mentions_grid(e) else None for e in elements]
+    roots = {r for v in values if v is not None for r in v.roots}
+    if len(values) == 1 and isinstance(values[0], GridObject):
+        values = [Affine(terms=((a, 1),)) for a in values[0].axes]
+        elements = [subscript.slice]
+        texts = [slice_text(ctx, v) for v in values]  # type: ignore[arg-type]
+        if None in texts:
+            return None, roots
+        joined = ", ".join(t[0] for t in texts)  # type: ignore[index]
+        return Site(roots, [Edit(ctx.span(subscript.slice), joined)]), roots
+    if any(v is not None and not isinstance(v, Affine) for v in values):
+        return None, roots
+    if not _ordered(values):  # type: ignore[arg-type]
+        permuted = _permuted(grid, subscript, values)  # type: ignore[arg-type]
+        if permuted is not None:
+            permuted.roots = roots
+        return permuted, roots
+    site = Site(roots, [])
+    for element, value in zip(elements, values, strict=True):
+        if value is None:
+            continue
+        text = slice_text(ctx, value)  # type: ignore[arg-type]
+        if text is None:
+            return None, roots
+        site.edits.append(Edit(ctx.span(element), text[0]))
+        site.exact = site.exact and text[1]
+    return site, roots
+
+
+def _permuted(grid: GridModel, subscript: ast.Subscript, values: list[Affine | None]) -> Site | None:
+    """`t[jf, ip]` on an HBM tensor → `t[0:F, 0:P].permute((1, 0))`: dims back in grid-axis order."""
+    ctx = grid.ctx
+    axes = [v.terms[0][0] if v is not None and len(v.terms) == 1 else None for v in values]
+    if None in axes or len({a.index for a in axes}) != len(axes) or any(a.ndim is None for a in axes):  # type: ignore[union-attr]
+        return None
+    if not _is_hbm(grid, subscript.value):
+        return None  # on-chip tensors cannot move the partition dimension (nki-api.md `permute`)
+    texts = [slice_text(ctx, v) for v in values if v is not None]
+    if None in texts:
+        return None
+    order = sorted(range(len(axes)), key=lambda i: axes[i].index)  # type: ignore[union-attr]
+    slices = ", ".join(t[0] for t in texts)  # type: ignore[index]
+    text = f"{ctx.text(subscript.value)}[{slices}].permute(({', '.join(map(str, order))}))"
+    return Site(set(), [Edit(ctx.span(subscript), text)], exact=all(t[1] for t in texts))  # type: ignore[index]
+
+
+def _is_hbm(grid: GridModel, tensor: ast.expr) -> bool:
+    """A kernel argument, or a local allocation in HBM, never rebound."""
+    if not isinstance(tensor, ast.Name) or grid.stores(grid.ctx.function.node, tensor.id):
+        allocation = allocations(grid.ctx).get(tensor.id) if isinstance(tensor, ast.Name) else None
+        return allocation is not None and allocation.buffer in HBM_BUFFERS
+    node = grid.ctx.function.node
+    arguments = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    return grid.ctx.function.kind == "kernel" and tensor.id in arguments and grid.scope_of(tensor) is node
+
+
+def _definition_site(grid: GridModel, statement: ast.Assign | ast.AnnAssign) -> tuple[Site | None, set[int]]:
+    assert statement.value is not None
+    value = grid.value(statement.value)
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    names = [n.id for t in targets for n in walk(t) if isinstance(n, ast.Name)]
+    simple = len(targets) == 1 and (
+        isinstance(targets[0], ast.Name)
+        or isinstance(targets[0], ast.Tuple)
+        and isinstance(value, GridObject)
+        and all(isinstance(e, ast.Name) for e in targets[0].elts)
+    )
+    roots = (
+        value.roots if isinstance(value, (Affine, GridObject)) else _dead_value_roots(grid, statement, names)
+    )
+    if not roots or not simple or not alone_on_lines(grid.ctx, statement):
+        return None, roots
+    return Site(roots, [delete_statement(grid.ctx, statement)], names=names), roots
+
+
+def _dead_value_roots(grid: GridModel, statement: ast.Assign | ast.AnnAssign, names: list[str]) -> set[int]:
+    """Grids read by an assignment nobody reads (a predicate or mask left behind by its rewrite)."""
+    loaded = {
+        n.id
+        for n in walk_cached(grid.ctx.function.node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    if loaded & set(names):
+        return set()
+    roots: set[int] = set()
+    for node in walk(statement.value):  # type: ignore[arg-type]
+        if grid.is_root(node) or isinstance(node, ast.Name) and node.id in grid.tainted:
+            found = grid.value(node)  # type: ignore[arg-type]
+            if not found.roots:
+                return set()
+            roots |= found.roots
+    return roots
+
+
+# ---- components ----------------------------------------------------------------------------------
+
+
+class _Components:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def join(self, items: set[int]) -> int | None:
+        first = None
+        for item in items:
+            root = self.find(item)
+            first = root if first is None else first
+            self.parent[root] = first
+        return self.find(first) if first is not None else None
+
+
+def _plan(ctx: FunctionContext) -> Plan:
+    cached = getattr(ctx, "_nki5_grid_plan", None)
+    if cached is None:
+        cached = _make_plan(model(ctx))
+        ctx._nki5_grid_plan = cached  # type: ignore[attr-defined]
+    return cached  # type: ignore[no-any-return]
+
+
+def _make_plan(grid: GridModel) -> Plan:
+    nodes = walk_cached(grid.ctx.function.node)
+    roots = [n for n in nodes if grid.is_root(n)]
+    if not roots:
+        return Plan({})
+    components = _Components()
+    for root in roots:
+        components.find(id(root))
+    sites: list[Site] = []
+    blocked: set[int] = set()
+    consumed: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Subscript) and not grid.is_root(node) and grid.mentions_grid(node.slice):
+            site, touched = _subscript_site(grid, node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and _defines_grid(grid, node):
+            site, touched = _definition_site(grid, node)
+        else:
+            continue
+        components.join(touched)
+        if site is None:
+            blocked |= touched if touched else {id(r) for r in roots}
+            continue
+        sites.append(site)
+        consumed |= {id(n) for n in walk(node.slice if isinstance(node, ast.Subscript) else node)}
+    for node in nodes:
+        loose = (
+            grid.is_root(node)
+            or isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.id in grid.tainted
+        )
+        if loose and id(node) not in consumed:
+            value = grid.value(node)  # type: ignore[arg-type]
+            blocked |= value.roots if value.roots else {id(r) for r in roots}
+    return Plan(_fixes(grid, roots, sites, components, {components.find(b) for b in blocked}))
+
+
+def _defines_grid(grid: GridModel, statement: ast.Assign | ast.AnnAssign) -> bool:
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    tainted = any(isinstance(n, ast.Name) and n.id in grid.tainted for t in targets for n in walk(t))
+    return tainted and statement.value is not None and grid.mentions_grid(statement.value)
+
+
+def _fixes(
+    grid: GridModel, roots: list[ast.AST], sites: list[Site], components: _Components, blocked: set[int]
+) -> dict[int, tuple[Fix, ...]]:
+    grouped: dict[int, list[Site]] = {}
+    for site in sites:
+        key = components.join(site.roots)
+        if key is not None:
+            grouped.setdefault(key, []).append(site)
+    fixes: dict[int, tuple[Fix, ...]] = {}
+    for key, members in grouped.items():
+        if key in blocked:
+            continue
+        names = sorted({n for s in members for n in s.names}) or sorted(
+            {grid.ctx.text(r) for r in roots if components.find(id(r)) == key}  # type: ignore[arg-type]
+        )
+        edits = tuple(e for s in members for e in s.edits)
+        exact = all(s.exact for s in members)
+        title = f"Replace the index grid `{', '.join(names)}` by slices"
+        fix = (
+            Fix(title, edits)
+            if exact
+            else Fix(f"{title} (check: the offsets added to the grid)", edits, Applicability.UNSAFE)
+        )
+        for root in roots:
+            if components.find(id(root)) == key:
+                fixes[id(root)] = (fix,)
+    return fixes

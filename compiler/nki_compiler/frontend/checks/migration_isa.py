@@ -17,10 +17,12 @@ from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
 from nki_compiler.frontend.checks.base import FunctionContext
 from nki_compiler.frontend.checks.migration_common import (
     allocation_of,
+    alone_on_lines,
     api_prefix,
     argument,
     called,
     canonical,
+    indentation,
     is_int_literal,
     keyword,
     legacy,
@@ -29,6 +31,10 @@ from nki_compiler.frontend.checks.migration_common import (
     remove_argument,
     rename_keyword,
 )
+from nki_compiler.frontend.checks.migration_entry import isa_name
+from nki_compiler.frontend.checks.migration_iota import affine_select_fix, iota_fix
+from nki_compiler.frontend.walk import walk_cached
+from nki_compiler.source import Span
 
 ENUM_VALUES = {
     "dge_mode": {0: "unknown", 1: "swdge", 2: "hwdge", 3: "none"},
@@ -224,7 +230,7 @@ def _number(node: ast.expr) -> float | None:
 def _affine_select(ctx: FunctionContext, call: ast.Call) -> None:
     pred = keyword(call, "pred")
     if pred is not None:
-        ctx.report("NKI555", pred)
+        ctx.report("NKI555", pred, fixes=affine_select_fix(ctx, call, pred))
     args = _positional_texts(ctx, call)
     if (
         args is None
@@ -262,7 +268,7 @@ def _dma_copy(ctx: FunctionContext, call: ast.Call) -> None:
         ctx.report("NKI519", rmw, fixes=_dma_compute_fix(ctx, call, rmw, dst, src))
     source = allocation_of(ctx, src)
     if source is not None and source.buffer == "nki.language.psum":
-        ctx.report("NKI517", src)  # type: ignore[arg-type]
+        ctx.report("NKI517", src, fixes=_stage_in_sbuf_fix(ctx, call, src))  # type: ignore[arg-type]
     mode = keyword(call, "dge_mode")
     target = allocation_of(ctx, dst)
     if mode is None or source is None or target is None or source.dtype is None or target.dtype is None:
@@ -277,6 +283,49 @@ def _dma_copy(ctx: FunctionContext, call: ast.Call) -> None:
         ctx.report(
             "NKI518", src, fixes=(Fix(f"Reinterpret the source: `{new}`", (Edit(ctx.span(src), new),)),)
         )
+
+
+def _store(ctx: FunctionContext, call: ast.Call) -> None:
+    """`nl.store(dst, value=<PSUM tile>)`: a DMA, which cannot read PSUM either (nki-api.md §3.2)."""
+    value = argument(call, 1, "value")
+    source = allocation_of(ctx, value)
+    if value is not None and source is not None and source.buffer == "nki.language.psum":
+        ctx.report("NKI517", value, fixes=_stage_in_sbuf_fix(ctx, call, value))
+
+
+def _stage_in_sbuf_fix(ctx: FunctionContext, call: ast.Call, value: ast.expr) -> tuple[Fix, ...]:
+    """Copy the PSUM tile to a new SBUF tile with `nisa.tensor_copy` first, then DMA that tile."""
+    statement = ctx.parent(call)
+    (nisa, imports), nl = isa_name(ctx), module_alias(ctx, "nki.language")
+    root = value
+    while isinstance(root, ast.Subscript):
+        root = root.value
+    if (
+        not isinstance(statement, ast.Expr)
+        or not isinstance(root, ast.Name)
+        or nisa is None
+        or nl is None
+        or not alone_on_lines(ctx, statement)
+    ):
+        return ()
+    staged = _unused_name(ctx, f"{root.id}_sbuf")
+    text, indent = ctx.text(value), indentation(ctx, statement)
+    before = (f"{staged} = {nl}.ndarray({text}.shape, dtype={text}.dtype, buffer={nl}.sbuf)\n"
+              f"{indent}{nisa}.tensor_copy({staged}, {text})\n{indent}")  # fmt: skip
+    start = ctx.span(statement).start
+    edits = (*imports, Edit(Span(start, start), before), Edit(ctx.span(value), staged))
+    return (Fix(f"Copy `{text}` to SBUF with `{nisa}.tensor_copy` first", edits),)
+
+
+def _unused_name(ctx: FunctionContext, wanted: str) -> str:
+    taken = {n.id for n in walk_cached(ctx.function.node) if isinstance(n, ast.Name)} | set(
+        ctx.module.definitions
+    )
+    name, counter = wanted, 1
+    while name in taken:
+        counter += 1
+        name = f"{wanted}{counter}"
+    return name
 
 
 def _dtype_name(ctx: FunctionContext, expr: ast.expr) -> str | None:
@@ -363,7 +412,7 @@ def _iota(ctx: FunctionContext, call: ast.Call) -> None:
         or isinstance(first, (ast.BinOp, ast.Call))
         or (isinstance(first, ast.Subscript) and isinstance(first.value, ast.Call))
     ):
-        ctx.report("NKI556", call)
+        ctx.report("NKI556", call, fixes=iota_fix(ctx, call))
 
 
 _BY_NAME = {
@@ -374,6 +423,7 @@ _BY_NAME = {
     "affine_select": _affine_select,
     "nc_stream_shuffle": _stream_shuffle,
     "dma_copy": _dma_copy,
+    "store": _store,
     "memset": _memset,
     "tensor_reduce": _tensor_reduce,
     "rsqrt": _rsqrt,

@@ -13,7 +13,9 @@ import inspect
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext, on
+from nki_compiler.frontend.checks.facts import bindings, facts, walk_scope
 from nki_compiler.frontend.checks.migration_common import alone_on_lines, called, module_alias
+from nki_compiler.frontend.checks.migration_entry import isa_name
 
 #: `nl.<fn>(x, y)` → `nisa.tensor_tensor(..., op=nl.<fn>)` (unsafe: an operand may be a scalar).
 BINARY = frozenset(
@@ -40,7 +42,7 @@ def _returns_tensor(name: str) -> bool:
         return False
 
 
-def _tensor_producer(ctx: FunctionContext, value: ast.expr) -> str | None:
+def tensor_producer(ctx: FunctionContext, value: ast.expr) -> str | None:
     """Canonical name of a call that certainly produces a tensor, else None."""
     name = called(ctx, value) or ""
     if name.startswith("nki.isa."):
@@ -50,13 +52,40 @@ def _tensor_producer(ctx: FunctionContext, value: ast.expr) -> str | None:
     return None
 
 
+def certainly_tile(ctx: FunctionContext, node: ast.expr) -> bool:
+    """`node` is a local name every binding of which is an `nl` call returning a tile (Beta-1 tiles too), or
+    an augmented assignment `t += ...` of it."""
+    if not isinstance(node, ast.Name):
+        return False
+    for function in facts(ctx).enclosing_functions(node):
+        values = bindings(function).names.get(node.id)
+        if values is None:
+            continue
+        calls = [v for v in values if v is not None]
+        updates = sum(
+            1
+            for n in walk_scope(function)
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == node.id
+        )
+        return (
+            bool(calls)
+            and len(values) - len(calls) == updates
+            and all(
+                isinstance(v, ast.Call) and (tensor_producer(ctx, v) or "").startswith("nki.language.")
+                for v in calls
+            )
+        )
+    return False
+
+
 @on(ast.Assign)
 def store_into_tensor(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Assign)
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
         return
-    name = _tensor_producer(ctx, node.value)
+    name = tensor_producer(ctx, node.value)
     if name is None:
+        _tile_copy(ctx, node)
         return
     fixes: tuple[Fix, ...] = ()
     call = node.value
@@ -67,7 +96,7 @@ def store_into_tensor(ctx: FunctionContext, node: ast.AST) -> None:
 
 
 def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, name: str) -> tuple[Fix, ...]:
-    nisa, nl = module_alias(ctx, "nki.isa"), module_alias(ctx, "nki.language")
+    (nisa, imports), nl = isa_name(ctx), module_alias(ctx, "nki.language")
     if nisa is None or nl is None or any(isinstance(a, ast.Starred) for a in call.args):
         return ()
     destination = ctx.text(statement.targets[0])
@@ -75,7 +104,7 @@ def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, na
     arguments = [ctx.text(a) for a in call.args]
 
     def replace(title: str, new: str, applicability: Applicability) -> tuple[Fix, ...]:
-        return (Fix(title, (Edit(ctx.span(statement), new),), applicability),)
+        return (Fix(title, (*imports, Edit(ctx.span(statement), new)), applicability),)
 
     if name.startswith("nki.isa."):
         if any(k.arg == "dst" for k in call.keywords):
@@ -103,3 +132,19 @@ def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, na
         new = f"{nisa}.tensor_copy(dst={destination}, src={arguments[0]})"
         return replace(f"Use `{nisa}.tensor_copy`", new, Applicability.UNSAFE)
     return ()
+
+
+def _tile_copy(ctx: FunctionContext, statement: ast.Assign) -> None:
+    """`t[ix] = u[iy]` between Beta-1 tiles → `nisa.tensor_copy(dst=t[ix], src=u[iy])`."""
+    target, value = statement.targets[0], statement.value
+    source = value.value if isinstance(value, ast.Subscript) else value
+    assert isinstance(target, ast.Subscript)
+    if not certainly_tile(ctx, target.value) or not certainly_tile(ctx, source):
+        return
+    (nisa, imports) = isa_name(ctx)
+    fixes: tuple[Fix, ...] = ()
+    if nisa is not None and alone_on_lines(ctx, statement):
+        new = f"{nisa}.tensor_copy(dst={ctx.text(target)}, src={ctx.text(value)})"
+        title = f"Use `{nisa}.tensor_copy` (check: both sides have the same partitions and elements)"
+        fixes = (Fix(title, (*imports, Edit(ctx.span(statement), new)), Applicability.UNSAFE),)
+    ctx.report("NKI316", target, fixes=fixes)

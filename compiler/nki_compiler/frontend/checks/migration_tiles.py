@@ -17,6 +17,7 @@ from nki_compiler.frontend.checks.migration_common import (
     ALLOCATORS,
     Allocation,
     allocation_of,
+    allocations,
     alone_on_lines,
     argument,
     called,
@@ -25,18 +26,20 @@ from nki_compiler.frontend.checks.migration_common import (
     is_int_literal,
     keyword,
     legacy,
-    literal_ints,
     module_alias,
+    parent_of,
 )
-from nki_compiler.frontend.checks.migration_grids import grid_fix, mask_fix
+from nki_compiler.frontend.checks.migration_grids import grid_fix
 from nki_compiler.frontend.checks.migration_isa import _isa_signature
+from nki_compiler.frontend.checks.migration_masks import mask_fix
+from nki_compiler.frontend.walk import walk_cached
 
 #: Result shape/dtype/buffer of Beta-1 value-returning instructions, from the bound 0.6 parameters.
 SAME_SHAPE_AS = {
     "activation": "data", "tensor_tensor": "data1", "tensor_scalar": "data", "tensor_copy": "src",
     "reciprocal": "data", "dropout": "data", "exponential": "src", "scalar_tensor_tensor": "data",
     "select_reduce": "on_true", "affine_select": "on_true_tile", "range_select": "on_true_tile",
-    "nc_match_replace8": "data",
+    "nc_match_replace8": "data", "tensor_tensor_scan": "data0",
 }  # fmt: skip
 #: Instructions whose result has a fixed number of elements per partition of the bound source operand.
 PER_PARTITION = {"bn_stats": "6", "bn_aggr": "2", "max8": "8"}
@@ -72,7 +75,21 @@ def value_returning_instruction(ctx: FunctionContext, node: ast.AST) -> None:
         return  # binds as a 0.6 call: `dst` is the first positional argument
     except TypeError:
         pass
+    if _stored_into_tensor(ctx, node):
+        return  # NKI316 (migration_stores.py) reports `t[ix] = nisa.op(...)` with the same `dst` rewrite
     ctx.report("NKI401", node, op=short, fixes=_allocate_fix(ctx, node, signature, short))
+
+
+def _stored_into_tensor(ctx: FunctionContext, call: ast.Call) -> bool:
+    """`t[ix] = nisa.op(...)` in kernel scope, where the NKI316 check runs (host functions only get NKI401)."""
+    statement = ctx.parent(call)
+    return (
+        ctx.function.kind != "host"
+        and isinstance(statement, ast.Assign)
+        and statement.value is call
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Subscript)
+    )
 
 
 def _allocate_fix(
@@ -80,6 +97,8 @@ def _allocate_fix(
 ) -> tuple[Fix, ...]:
     statement = ctx.parent(call)
     nl = module_alias(ctx, "nki.language")
+    if isinstance(statement, ast.AugAssign) and statement.value is call:
+        return _accumulate_fix(ctx, statement, call, short)
     if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is not call or nl is None:
         return ()
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
@@ -113,6 +132,27 @@ def _allocate_fix(
     return (Fix(title, (Edit(ctx.span(statement), new),), Applicability.UNSAFE),)
 
 
+def _accumulate_fix(
+    ctx: FunctionContext, statement: ast.AugAssign, call: ast.Call, short: str
+) -> tuple[Fix, ...]:
+    """Beta-1 `psum_tile += nisa.nc_matmul(a, b)` → `nisa.nc_matmul(psum_tile, a, b)`: with `accumulate`
+    left to the compiler, the first matmul into the location overwrites and later ones add (nki-api.md §4)."""
+    if (
+        short != "nc_matmul"
+        or not isinstance(statement.op, ast.Add)
+        or not isinstance(statement.target, (ast.Name, ast.Subscript))
+        or keyword(call, "accumulate") is not None
+        or not alone_on_lines(ctx, statement)
+        or any(k.arg is None for k in call.keywords)
+    ):
+        return ()
+    rest = [*(ctx.text(a) for a in call.args), *(ctx.text(k) for k in call.keywords)]
+    new = f"{ctx.text(call.func)}({', '.join([ctx.text(statement.target), *rest])})"
+    title = (f"Accumulate into `{ctx.text(statement.target)}` with `dst` (check: it starts from zero; the "
+             "first matmul of the location overwrites it)")  # fmt: skip
+    return (Fix(title, (Edit(ctx.span(statement), new),), Applicability.UNSAFE),)
+
+
 def _result_allocation(
     ctx: FunctionContext, short: str, bound: dict, dtype: ast.expr | None, nl: str
 ) -> str | None:  # type: ignore[type-arg]
@@ -133,7 +173,7 @@ def _result_allocation(
     if short == "tensor_reduce":
         return _reduce_allocation(ctx, bound, text("data"), ndarray)
     if short == "tensor_partition_reduce" and text("data") is not None:
-        return ndarray(f"(1, *{text('data')}.shape[1:])", text("data"))  # type: ignore[arg-type]
+        return ndarray(f"(1,) + {text('data')}.shape[1:]", text("data"))  # type: ignore[arg-type]
     if short == "nc_matmul":
         stationary, moving = text("stationary"), text("moving")
         if stationary is None or moving is None or bound.get("is_transpose") is not None:
@@ -159,13 +199,13 @@ def _reduce_allocation(
     if isinstance(axis, (ast.List, ast.Tuple)) and len(axis.elts) == 1:
         axis = axis.elts[0]
     source = allocation_of(ctx, bound.get("data"))
-    rank = _rank(bound.get("data"), source)
+    rank = _rank(ctx, bound.get("data"), source)
     if data is None or rank != 2 or not is_int_literal(axis) or axis.value not in (1, -1):  # type: ignore[union-attr]
         return None
     return ndarray(f"({data}.shape[0], 1)", data)
 
 
-def _rank(data: ast.expr | None, source: Allocation | None) -> int | None:
+def _rank(ctx: FunctionContext, data: ast.expr | None, source: Allocation | None) -> int | None:
     """Rank of a tile read whole or through a subscript of plain slices/indices."""
     if isinstance(data, ast.Subscript):
         index = data.slice
@@ -173,8 +213,23 @@ def _rank(data: ast.expr | None, source: Allocation | None) -> int | None:
         if all(isinstance(e, ast.Slice) for e in elts):
             return len(elts)
         return None
-    shape = literal_ints(source.shape) if source is not None else None
-    return len(shape) if shape is not None else None
+    return _allocation_rank(ctx, source)
+
+
+def _allocation_rank(ctx: FunctionContext, source: Allocation | None) -> int | None:
+    """Rank of an allocation's shape: a tuple, or `.shape` of another local allocation (`nl.ndarray(t.shape)`)."""
+    for _ in range(8):
+        shape = source.shape if source is not None else None
+        if isinstance(shape, (ast.Tuple, ast.List)) and not any(
+            isinstance(e, ast.Starred) for e in shape.elts
+        ):
+            return len(shape.elts)
+        if not (
+            isinstance(shape, ast.Attribute) and shape.attr == "shape" and isinstance(shape.value, ast.Name)
+        ):
+            return None
+        source = allocations(ctx).get(shape.value.id)
+    return None
 
 
 def _transpose_buffer(ctx: FunctionContext, engine: ast.expr | None) -> str | None:
@@ -189,12 +244,11 @@ def _transpose_buffer(ctx: FunctionContext, engine: ast.expr | None) -> str | No
 @legacy(ast.Call)
 def memset_with_shape(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Call)
-    if (
-        called(ctx, node) != "nki.isa.memset"
-        or not node.args
-        or not isinstance(node.args[0], (ast.Tuple, ast.List))
-    ):
+    shape_kw = keyword(node, "shape")
+    positional = bool(node.args) and isinstance(node.args[0], (ast.Tuple, ast.List))
+    if called(ctx, node) != "nki.isa.memset" or not (positional or shape_kw is not None):
         return
+    shape = node.args[0] if positional else shape_kw.value  # type: ignore[union-attr]
     fixes: tuple[Fix, ...] = ()
     statement = ctx.parent(node)
     nl = module_alias(ctx, "nki.language")
@@ -208,13 +262,13 @@ def memset_with_shape(ctx: FunctionContext, node: ast.AST) -> None:
         and nl is not None
         and value is not None
         and dtype is not None
-        and len(node.args) <= 3
+        and len(node.args) <= (3 if positional else 0)
         and all(k.arg == "engine" for k in extra)
     ):
         target = statement.targets[0].id
         rest = "".join(f", {ctx.text(k)}" for k in extra)
         new = (
-            f"{target} = {nl}.ndarray({ctx.text(node.args[0])}, dtype={ctx.text(dtype)}, buffer={nl}.sbuf)\n"
+            f"{target} = {nl}.ndarray({ctx.text(shape)}, dtype={ctx.text(dtype)}, buffer={nl}.sbuf)\n"
             f"{indentation(ctx, statement)}{ctx.text(node.func)}({target}, {ctx.text(value)}{rest})"
         )
         title = f"Allocate `{target}` and memset it (check: the buffer; Beta 1 allocated in SBUF)"
@@ -292,6 +346,8 @@ def legacy_allocation(ctx: FunctionContext, node: ast.AST) -> None:
 def _unwrap_par_dim(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
     shape = ctx.parent(call)
     allocation = ctx.parent(shape) if shape is not None else None
+    if isinstance(allocation, ast.keyword):  # `nl.ndarray(shape=(...), ...)`
+        allocation = ctx.parent(allocation)
     if (
         isinstance(shape, (ast.Tuple, ast.List))
         and shape.elts
@@ -308,7 +364,62 @@ def _unwrap_par_dim(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
                 (Edit(ctx.span(call), ctx.text(call.args[0])),),
             ),
         )
+    if isinstance(shape, (ast.Tuple, ast.List)) and isinstance(allocation, ast.Call):
+        return _fold_block_dims(ctx, call, shape, allocation)
     return ()
+
+
+def _fold_block_dims(
+    ctx: FunctionContext, call: ast.Call, shape: ast.Tuple | ast.List, allocation: ast.Call
+) -> tuple[Fix, ...]:
+    """`t = nl.ndarray((B, nl.par_dim(P), F))` used only as `t[b, ...]` → `(P, B, F)` and `t[..., b, ...]`:
+    the block dimension folded into the free dimensions (nki-api.md §7), every element at the same index."""
+    statement = ctx.parent(allocation)
+    blocks = shape.elts.index(call)
+    if (
+        called(ctx, allocation) not in ALLOCATORS
+        or argument(allocation, 0, "shape") is not shape
+        or len(call.args) != 1
+        or call.keywords
+        or any(isinstance(e, ast.Starred) for e in shape.elts)
+        or not isinstance(statement, ast.Assign)
+        or len(statement.targets) != 1
+        or not isinstance(statement.targets[0], ast.Name)
+        or statement.targets[0].id not in allocations(ctx)
+    ):
+        return ()
+    name = statement.targets[0].id
+    edits = []
+    for node in walk_cached(ctx.function.node):
+        if isinstance(node, ast.Name) and node.id == name and node is not statement.targets[0]:
+            edit = _folded_subscript(ctx, parent_of(ctx, node), node, blocks)
+            if edit is None:
+                return ()  # used whole, or not indexed by block first: keep the diagnostic only
+            edits.append(edit)
+    dims = [ctx.text(call.args[0]), *(ctx.text(e) for e in shape.elts if e is not call)]
+    opening, closing = ("[", "]") if isinstance(shape, ast.List) else ("(", ")")
+    edits.append(Edit(ctx.span(shape), f"{opening}{', '.join(dims)}{closing}"))
+    title = f"Fold the block dimension of `{name}` into its free dimensions (check: it fits a partition)"
+    return (Fix(title, tuple(edits), Applicability.UNSAFE),)
+
+
+def _folded_subscript(
+    ctx: FunctionContext, subscript: ast.AST | None, name: ast.Name, blocks: int
+) -> Edit | None:
+    if not isinstance(subscript, ast.Subscript) or subscript.value is not name:
+        return None
+    index = subscript.slice
+    elements = list(index.elts) if isinstance(index, ast.Tuple) else [index]
+    if elements and isinstance(elements[-1], ast.Constant) and elements[-1].value is Ellipsis:
+        elements = elements[:-1]
+    heads, rest = elements[:blocks], elements[blocks:]
+    if len(heads) != blocks or any(isinstance(e, (ast.Slice, ast.Starred)) for e in heads):
+        return None
+    if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in rest):
+        return None
+    texts = [ctx.text(e) for e in rest] or [":"]
+    new = ", ".join([texts[0], *(ctx.text(e) for e in heads), *texts[1:]])
+    return Edit(ctx.span(index), new)
 
 
 # ---- index grids and masks -----------------------------------------------------------------------

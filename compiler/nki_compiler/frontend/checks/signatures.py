@@ -55,8 +55,12 @@ def report_signature_problems(ctx: FunctionContext) -> None:
         return
     path = ctx.module.path
     explained = [d.span for d in ctx.reporter.diagnostics if d.code[3] in "45" and d.path == path]
+    stores = {d.span for d in ctx.reporter.diagnostics if d.code == "NKI316" and d.path == path}
     for span, node, callee, problems in pending:
         if any(span.start <= s.start and s.end <= span.end for s in explained):
+            continue
+        statement = ctx.parent(node)  # `t[ix] = nisa.op(...)`: NKI316 already says to pass `dst`
+        if isinstance(statement, ast.Assign) and ctx.span(statement.targets[0]) in stores:
             continue
         for problem in problems:
             if problem.code == "NKI113":
