@@ -6,11 +6,11 @@ Kernels (bench/kernels/, bf16 inputs, fp32 math and output): a `--size`^3 tiled 
 PSUM), a row softmax and an RMSNorm over `--rows` x `--cols`. "simulated" is `nki.simulate(kernel)(...)`
 on a warm compile cache (compiling, through the same cache, is timed separately as "compile"); "numpy" is the
 same formula in NumPy with the same dtype flow. Per instruction: the extra time of a 128x512 fp32
-`tensor_tensor` add (the difference between kernels with 2n and n of them, over n; the two are timed
-alternately) against the bare `np.add(a, b, out=c)`. Every figure is the best of `--repeat` runs (the
-machine is shared: the minimum is the least disturbed run, for the simulator and NumPy alike). Goals
-(issue 4): <= 5x for whole kernels, <= 2x per instruction. `--profile NAME` prints a cProfile of one
-simulated run of NAME instead (`add`: the kernel of `--reps` adds).
+`tensor_tensor` add (the difference between kernels with 2n and n = `--reps` of them, over n; the two are
+timed alternately, 3 x `--repeat` times) against the bare `np.add(a, b, out=c)`. Every figure is the best of
+its runs (the machine is shared: the minimum is the least disturbed run, for the simulator and NumPy
+alike). Goals (issue 4): <= 5x for whole kernels, <= 2x per instruction. `--profile NAME` prints a cProfile
+of one simulated run of NAME instead (`add`: the kernel of `--reps` adds).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def measure_instruction(repeat: int, reps: int) -> tuple[float, float]:
     for n in (reps, 2 * reps):
         assert np.array_equal(nki.simulate(repeated_add)(a, b, n), a + b)  # compiles both, checks values
     singles, doubles = [], []
-    for _ in range(repeat):  # alternately, so both see the same load
+    for _ in range(3 * repeat):  # alternately, so both see the same load; short runs, so more of them
         singles.append(best_time(lambda: nki.simulate(repeated_add)(a, b, reps), 1))
         doubles.append(best_time(lambda: nki.simulate(repeated_add)(a, b, 2 * reps), 1))
     single, double = min(singles), min(doubles)

@@ -213,6 +213,8 @@ def create_server() -> NkiLanguageServer:  # noqa: C901  (one registration per L
     @guarded
     def did_change(ls: NkiLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        if uri not in ls.workspace.text_documents:  # a change to a document never opened: nothing to update
+            return
         document = ls.workspace.get_text_document(uri)
         path = normalize(convert.path_of(uri))
         ls.diagnostics_changed(ls.documents.change(path, document.source, params.text_document.version), path)

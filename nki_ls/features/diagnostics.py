@@ -104,6 +104,7 @@ class Documents:
         path = normalize(path)
         self.versions.pop(path, None)
         self._retire(path)
+        self._tidy_later()
         self.workspace.overlays.pop(path, None)
         self.workspace.forget(path)
         self.cache.pop(path, None)

@@ -6,10 +6,16 @@ offset gives each row `w` its own start `offset + index[w] * unit` (the pattern'
 the operand becomes a `GatheredView`, a copy of the addressed elements that the run loop scatters back into
 the storage after an instruction wrote it. Out-of-bounds indices fail with `oob_mode=error` (the default);
 with `oob_mode=skip` a scalar offset skips the instruction and a vector offset skips the row.
+
+Tensor indirection (§3.10, `t.indirect(index, num_elem)`) is a `GatheredView` too: column `i` of every
+partition is free element `offsets[i]` of `t` (an index into `t`'s flattened free dims), `offsets[i]` read
+from the `(P, K)` index at `[i % G, i // G]` (snake order, `G` = 16 or 32 by engine), the next `G`
+partitions following once `G * K` offsets are read. As an input it gathers, as `dst` it scatters.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +24,14 @@ import numpy as np
 from nki_sim.errors import OutOfBoundsError, SimulationError
 from nki_sim.views import Storage, TensorView, make_view
 
-__all__ = ["GatheredView", "SkipInstruction", "shifted_view", "gathered_view"]
+__all__ = [
+    "GatheredView",
+    "SkipInstruction",
+    "shifted_view",
+    "gathered_view",
+    "indirected_view",
+    "snake_offsets",
+]
 
 _RULE = "§3.9 dynamic access patterns"
 
@@ -103,6 +116,72 @@ def gathered_view(
         )
     array = flat[np.clip(indices, 0, max(flat.size - 1, 0))]
     return GatheredView(storage, array, base.dtype, offset, strides, indices=indices, valid=valid)
+
+
+def indirected_view(
+    storage: Storage,
+    offset: int,
+    shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    dtype: Any,
+    index: np.ndarray,
+    num_elem: int,
+    group: int,
+    opcode: str,
+) -> GatheredView:
+    """The `(P, num_elem)` tensor-indirection operand over the view `(offset, shape, strides)`."""
+    if len(shape) < 2:
+        raise SimulationError(
+            opcode, "an `.indirect()` view needs a partition and a free dimension", _TI_RULE
+        )
+    offsets = snake_offsets(index, num_elem, group, opcode)
+    free_shape, free_size = shape[1:], math.prod(shape[1:])
+    outside = np.flatnonzero((offsets < 0) | (offsets >= free_size))
+    if outside.size:
+        i = int(outside[0])
+        raise OutOfBoundsError(
+            opcode,
+            f"indirect offset {int(offsets[i])} (element {i}) is outside the {free_size} free elements of "
+            f"{storage.name}",
+            _TI_RULE,
+        )
+    coordinates = np.unravel_index(offsets, free_shape)
+    free = sum((c * s for c, s in zip(coordinates, strides[1:], strict=True)), np.zeros_like(offsets))
+    rows = np.arange(shape[0], dtype=np.int64) * strides[0]
+    indices = offset + rows[:, None] + free[None, :]
+    base = make_view(storage, 0, (1,), (1,), dtype, opcode)  # the dtype reinterpretation, bounds-free
+    flat = _flat_array(storage, base.array.dtype)
+    if indices.size and (indices.min() < 0 or indices.max() >= flat.size):
+        raise OutOfBoundsError(opcode, f"the `.indirect()` view reaches outside {storage.name}", _TI_RULE)
+    valid = np.ones(shape[0], dtype=bool)
+    return GatheredView(storage, flat[indices], base.dtype, offset, strides, indices=indices, valid=valid)
+
+
+def snake_offsets(index: np.ndarray, num_elem: int, group: int, opcode: str) -> np.ndarray:
+    """Offset `i` from `index[i % group, i // group]`, then from the next `group` partitions (§3.10)."""
+    table = index.reshape(index.shape[0], -1) if index.ndim else index.reshape(1, 1)
+    partitions, columns = table.shape
+    i = np.arange(num_elem, dtype=np.int64)
+    partition = (i // max(1, group * columns)) * group + i % group
+    column = (i // group) % max(1, columns)
+    if num_elem and columns == 0:
+        raise SimulationError(opcode, "the `.indirect()` index holds no offsets", _TI_RULE)
+    beyond = np.flatnonzero(partition >= partitions)
+    if beyond.size:
+        bad = int(beyond[0])
+        raise SimulationError(
+            opcode,
+            f"indirect offset {bad} is read from index partition {int(partition[bad])}, but the index has "
+            f"{partitions} partitions of {columns} offsets (G = {group})",
+            _TI_RULE,
+        )
+    values = table[partition, column].astype(np.float64)
+    if not np.all(np.isfinite(values)) or np.any(values != np.floor(values)):
+        raise SimulationError(opcode, "indirect offsets must be integers", _TI_RULE)
+    return values.astype(np.int64)
+
+
+_TI_RULE = "§3.10 tensor indirection"
 
 
 def _flat_array(storage: Storage, dtype: np.dtype) -> np.ndarray:

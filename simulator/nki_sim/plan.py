@@ -4,9 +4,9 @@
 each execution, and then the constant operands, each access pattern as a `PatternSpec` (storage, offset,
 shape and strides in elements, reinterpreting dtype; equal patterns of a program are one object, so a run
 makes one view per pattern) and, once the first run has checked the instruction, its `work(core, tensors)`
-(`semantics.bind`) per machine configuration. Later executions, in this run or the next, make no checks:
-they look up the run's views and call `work`. An operand that can change between executions (a register, a
-dynamic offset, an indirect pattern) makes the instruction dynamic: the general path of
+(`semantics.registry.bind`) per machine configuration. Later executions, in this run or the next, make no
+checks: they look up the run's views and call `work`. An operand that can change between executions (a
+register, a dynamic offset, an indirect pattern) makes the instruction dynamic: the general path of
 `Execution.run_compute` every time.
 
 Specs live in a side table keyed by the program's and the instruction's `id`; each entry keeps its
@@ -23,9 +23,9 @@ from typing import Any
 from nki_compiler.ir.access import AccessPattern
 from nki_compiler.ir.access import Storage as IrStorage
 from nki_compiler.ir.program import Instruction, Program, Register
-from nki_sim.semantics.registry import Work
+from nki_sim.semantics.registry import SEMANTICS, Work
 
-__all__ = ["PatternSpec", "InstructionSpec", "spec_of"]
+__all__ = ["PatternSpec", "InstructionSpec", "spec_of", "specs_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +68,11 @@ def spec_of(program: Program, instruction: Instruction) -> InstructionSpec:
     return spec
 
 
+def specs_of(program: Program) -> dict[int, InstructionSpec]:
+    """The specs made so far for `program`'s instructions, by `id(instruction)` (check `spec.instruction`)."""
+    return (_TABLES.get(id(program)) or _table(program)).specs
+
+
 def _table(program: Program) -> _Table:
     with _LOCK:  # both cores of an LNC2 run may ask first
         table = _TABLES.get(id(program))
@@ -79,6 +84,8 @@ def _table(program: Program) -> _Table:
 
 def _spec(table: _Table, instruction: Instruction) -> InstructionSpec:
     opcode = instruction.opcode.value
+    if opcode not in SEMANTICS:  # allocations, registers, prints, LNC rendezvous: run by `Execution` itself
+        return InstructionSpec(instruction, opcode, static=False)
     constants: list[tuple[str, Any]] = []
     patterns: list[tuple[str, PatternSpec]] = []
     for key, value in instruction.operands:

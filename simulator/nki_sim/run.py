@@ -27,17 +27,17 @@ from typing import Any
 import numpy as np
 
 from nki_compiler.backend import BackendResult
-from nki_compiler.ir.access import AccessPattern
+from nki_compiler.ir.access import AccessPattern, TensorIndirection
 from nki_compiler.ir.access import Storage as IrStorage
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
 from nki_compiler.source import LineIndex
 from nki_sim.allocated import AllocatedMemory
-from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, shifted_view
+from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, indirected_view, shifted_view
 from nki_sim.errors import SimulationError
 from nki_sim.lnc import Rendezvous, run_cores
 from nki_sim.machine import Core, Machine
-from nki_sim.plan import InstructionSpec, PatternSpec, spec_of
+from nki_sim.plan import InstructionSpec, PatternSpec, spec_of, specs_of
 from nki_sim.semantics import execute
 from nki_sim.semantics.common import name_of
 from nki_sim.semantics.registry import bind
@@ -133,10 +133,12 @@ class Execution:
         outputs = [s for s in self.program.storages if s.buffer == "shared_hbm" and s.kind != "arg"]
         self._shared_keys = {s.id: (n, s.shape, s.dtype) for n, s in enumerate(outputs)}
         self._config = (self.machine.precise, self.machine.generation)
+        self._specs = specs_of(self.program)
+        self._core = self.machine.cores[self.index]
 
     @property
     def core(self) -> Core:
-        return self.machine.cores[self.index]
+        return self._core
 
     # -- inputs and outputs -------------------------------------------------------------------------------
     def bind_inputs(self, inputs: dict[str, Any]) -> list[tuple[np.ndarray, Storage]]:
@@ -182,8 +184,8 @@ class Execution:
 
     # -- program order -----------------------------------------------------------------------------------
     def run_nodes(self, nodes: Sequence[Node]) -> None:
-        """Run `nodes` in program order. The engines saturate or produce inf/NaN, nothing traps: floating-point
-        errors are ignored for the whole run (the error state is per thread, so per core)."""
+        """Run `nodes` in program order with floating-point errors ignored throughout: the engines saturate
+        or make inf/NaN, nothing traps (NumPy's error state is per thread, so this is per core)."""
         with np.errstate(all="ignore"):
             self._run_nodes(nodes)
 
@@ -220,8 +222,11 @@ class Execution:
 
     def run_instruction(self, instruction: Instruction) -> None:
         opcode = instruction.opcode
+        spec = self._specs.get(id(instruction))
         try:
-            if opcode is Opcode.ALLOC:
+            if spec is not None and spec.instruction is instruction and spec.static:
+                self.run_static(spec)
+            elif opcode is Opcode.ALLOC:
                 self.storage(instruction.operand("storage"))
             elif opcode in _REGISTER_OPS:
                 self.run_register_op(instruction)
@@ -267,7 +272,7 @@ class Execution:
             if view is None:
                 view = views[pattern] = self.static_view(pattern, spec.opcode)
             tensors[key] = view
-        core = self.core
+        core = self._core
         work = spec.works.get(self._config)
         if work is None:
             work = spec.works[self._config] = bind(core, spec.opcode, dict(spec.constants) | tensors)
@@ -346,6 +351,10 @@ class Execution:
                     "§3.10 tensor indirection",
                 )
             return make_view(storage, offset, shape, strides, dtype, opcode)
+        if isinstance(dynamic, TensorIndirection):
+            index = self.view(dynamic.value, opcode).array
+            return indirected_view(storage, offset, shape, strides, dtype, index, dynamic.num_elem, dynamic.group,
+                                   opcode)  # fmt: skip
         if dynamic.kind == "scalar":
             shift = self.index_value(dynamic.value, opcode) * dynamic.unit
             return shifted_view(storage, offset, shape, strides, dtype, shift, skip, opcode)

@@ -103,7 +103,7 @@ class TensorView:
         self.free_size = self.array.size // max(self.partitions, 1)
 
     def rows(self) -> np.ndarray | None:
-        """The view as `[partitions, free_size]` sharing its memory (made once), or None when that is a copy."""
+        """The view as `[partitions, free_size]` sharing its memory (made once); None when that is a copy."""
         if self._rows is False:
             rows = self.array.reshape(self.partitions, self.free_size)
             self._rows = rows if rows.size == 0 or np.may_share_memory(rows, self.array) else None

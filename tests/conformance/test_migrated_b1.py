@@ -206,6 +206,19 @@ def _even_rows(a: np.ndarray) -> Arrays:
     return (a[2 * np.arange(64)],)
 
 
+def _square_of_corner(a: np.ndarray) -> Arrays:
+    return (np.square(a[:64, :256]),)
+
+
+def _broadcast_inputs() -> Arrays:
+    np.random.seed(0)
+    return ((np.random.random_sample([1, 64]) * 100).astype(np.int32),)
+
+
+def _broadcast_to_128(a: np.ndarray) -> Arrays:
+    return (np.repeat(a, 128, axis=0),)
+
+
 @dataclass(frozen=True)
 class Case:
     file: str
@@ -221,6 +234,8 @@ class Case:
 
 TENSOR_INDEX = ("index: Beta-1 `t[idx_tile, 0:512]` indexes with a tile; 0.6 needs `.vector_select(0, idx_tile)` "
                 "or `.ap(vector_offset=...)` (NKI315, reported by the specializer)")  # fmt: skip
+INT_BROADCAST = ("lowering: our `nl.broadcast_to` across partitions becomes an `nc_matmul`, which rejects the "
+                 "unittest's int32 tile (Tensor-engine input dtypes)")  # fmt: skip
 BOOL_PREDICATE = ("input: the unittest passes an `np.bool_` predicate; 0.6 `select_reduce` and "
                   "`tensor_copy_predicated` take integer predicates (nki-api.md)")  # fmt: skip
 CASES = {
@@ -238,6 +253,9 @@ CASES = {
     "indirect_load_2": Case("test_nki_nl_load_store_indirect.py", "example_indirect_load_2", _random_inputs([128, 512]),
                             _even_rows, rewrite_gap=TENSOR_INDEX),
     "iota": Case("test_nki_isa_iota.py", "nki_iota", _no_inputs, _iota),
+    "mask": Case("test_nki_mask.py", "nki_mask", _random_inputs([128, 512]), _square_of_corner),
+    "nl_broadcast": Case("test_nki_nl_broadcast.py", "test_nl_broadcast", _broadcast_inputs, _broadcast_to_128,
+                         rewrite_gap=INT_BROADCAST),
     "nc_stream_shuffle": Case("test_nki_isa_nc_stream_shuffle.py", "nki_nc_stream_shuffle",
                               _random_inputs([32, 128]), _shuffled),
     "nc_stream_shuffle_broadcast_partition": Case("test_nki_isa_nc_stream_shuffle.py",

@@ -10,6 +10,7 @@ still there; when it disappears, the test fails so that the case gets simulated)
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from nki_compiler.check import check_source
 from nki_compiler.diagnostics.model import Severity
 from nki_compiler.fixer import fix_text
 from tests.conformance.test_migrated_b1 import _import
+from tests.helpers.corpus import KNOWN_SYNTAX_ERRORS, locate, manifest
 
 pytestmark = pytest.mark.corpus
 
@@ -333,3 +335,19 @@ def test_migrated_isa_kernel_behaves_like_its_unittest(corpus: Path, tmp_path: P
     path, text = _migrate(corpus, tmp_path, B1_TESTS / file)
     assert sorted(_errors(path, text)) == sorted(leaves), "the migration left other errors"
     check(_import(path, f"migrated_isa_{path.stem}"))
+
+
+def test_every_b1_file_with_a_reference_migrates_to_valid_python(corpus: Path, tmp_path: Path) -> None:
+    """Each fix is checked alone; together, on real files, they must still leave parseable Python."""
+    entries = [e for e in manifest(corpus) if e.style == "B1" and e.ref == "yes"]
+    assert len(entries) >= 30
+    broken = []
+    for entry in entries:
+        path = locate(corpus, entry)
+        if path is not None and entry.relative not in KNOWN_SYNTAX_ERRORS:
+            _, text = _migrate(corpus, tmp_path, path.relative_to(corpus))
+            try:
+                ast.parse(text)
+            except SyntaxError as error:
+                broken.append(f"{entry.relative}: {error}")
+    assert not broken, "\n".join(broken)

@@ -350,3 +350,43 @@ def test_scheduler_keeps_the_startup_heap_out_of_collections() -> None:
     scheduler.now({"a.py"})
     assert runs == [{"a.py"}, {"a.py"}] and frozen > 0 and gc.get_freeze_count() == frozen
     gc.unfreeze()
+
+
+def test_scheduler_pauses_the_collector_during_a_run() -> None:
+    import gc  # noqa: PLC0415
+
+    from nki_ls.scheduler import Scheduler  # noqa: PLC0415
+
+    states: list[bool] = []
+
+    def run(paths: set[str]) -> None:
+        states.append(gc.isenabled())
+        if "bad.py" in paths:
+            raise RuntimeError("a failing run")
+
+    scheduler = Scheduler(run)
+    scheduler.now({"a.py"})
+    scheduler.now({"bad.py"})
+    assert states == [False, False] and gc.isenabled()
+    gc.unfreeze()
+
+
+def test_documents_free_replaced_versions_after_the_callback(tmp_path: Path) -> None:
+    import asyncio  # noqa: PLC0415
+
+    path = str(tmp_path / "gen.py")
+    documents = Documents()
+
+    async def session() -> None:
+        documents.open(path, generated_file(2), 1)
+        documents.analysis(path)
+        first = documents.module(path)
+        await asyncio.sleep(0)
+        documents.change(path, generated_file(3), 2)
+        analysis = documents.analysis(path)
+        assert any(m is first for m in documents.retired) and documents.tidy_pending
+        await asyncio.sleep(0)  # the callback that published is over
+        assert not documents.retired and not documents.tidy_pending
+        assert list(analysis.diagnostics) == check_source(generated_file(3), path)
+
+    asyncio.run(session())

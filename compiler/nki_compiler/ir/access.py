@@ -84,6 +84,26 @@ class DynamicOffset:
 
 
 @dataclass(frozen=True, slots=True)
+class TensorIndirection:
+    """Tensor indirection (nki-api.md §3.10, `t.indirect(index, num_elem)`, v4): the pattern's own pairs are
+    the region `t` covers; the operand is `(P, num_elem)`, column `i` being free offset `offsets[i]` of `t`
+    (the index into `t`'s flattened free dims) on every partition. `offsets[i]` is read from the `(P, K)`
+    SBUF `value` at `[i % group, i // group]` (snake order; `group` = 16 on Vector/Scalar/GpSimd, 32 on the
+    Tensor engine), continuing with the next `group` partitions once `group * K` offsets are read."""
+
+    value: AccessPattern
+    num_elem: int
+    group: int = 16
+
+    @property
+    def kind(self) -> str:
+        return "indirect"
+
+    def text(self) -> str:
+        return f"indirect={self.value.text()} n={self.num_elem} G={self.group}"
+
+
+@dataclass(frozen=True, slots=True)
 class AccessPattern:
     """`storage` viewed as `pairs` ([stride, count] per dim, outermost first) from element `offset`."""
 
@@ -92,7 +112,7 @@ class AccessPattern:
     pairs: tuple[tuple[int, int], ...]
     dtype: str
     indirect: bool = False
-    dynamic: DynamicOffset | None = None
+    dynamic: DynamicOffset | TensorIndirection | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:

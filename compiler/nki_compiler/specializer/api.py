@@ -18,6 +18,7 @@ from nki_compiler.ir.program import Instruction
 from nki_compiler.specializer.binding import apply_plan, bind_arguments, binding_plan
 from nki_compiler.specializer.contracts import check_instruction
 from nki_compiler.specializer.generations import check_language_operator
+from nki_compiler.specializer.indirection import bind_groups
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.runtime_loops import fori_loop, while_loop
 from nki_compiler.specializer.tensors import Tensor
@@ -49,7 +50,8 @@ _VERSIONS = {"trn1": "gen2", "trn2": "gen3", "trn3": "gen4"}
 class Call:
     """One API call: bound argument values and the AST node of each argument."""
 
-    __slots__ = ("interp", "frame", "name", "values", "nodes", "node")
+    __slots__ = ("interp", "frame", "name", "values", "nodes", "node", "get")
+    get: Callable[..., Any]
 
     def __init__(
         self,
@@ -66,9 +68,7 @@ class Call:
         self.values = values
         self.nodes = nodes
         self.node = node
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
+        self.get = values.get  # `call.get(key, default)`: the bound value of a parameter
 
     def origin(self) -> Any:
         return self.interp.origin(self.frame, self.node)
@@ -113,10 +113,40 @@ def api_site(
 
 
 def invoke(
-    site: Site, interp: Interpreter, frame: Frame, obj: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+    site: Site,
+    interp: Interpreter,
+    frame: Frame,
+    obj: Any,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    node: ast.Call,
 ) -> Any:
     handler, name, plan, nodes = site
     return handler(Call(interp, frame, name, apply_plan(plan, args, kwargs), nodes, node), obj)
+
+
+def invoke_bound(
+    site: Site, interp: Interpreter, frame: Frame, obj: Any, values: dict[str, Any], node: ast.Call
+) -> Any:
+    """`invoke` with the arguments already bound to parameters (see `direct_binding`)."""
+    handler, name, _, nodes = site
+    return handler(Call(interp, frame, name, values, nodes, node), obj)
+
+
+def direct_binding(
+    site: Site, positional: int, keywords: tuple[str, ...]
+) -> tuple[tuple[str, int], ...] | None:
+    """parameter -> index into the call's arguments (positional ones, then keywords in order), in the
+    order `invoke` binds them; None when a parameter collects several (`*args`, `**kwargs`)."""
+    result = []
+    for name, source, where in site[2]:
+        if source == "positional":
+            result.append((name, where))
+        elif source == "keyword":
+            result.append((name, positional + keywords.index(where)))
+        else:
+            return None
+    return tuple(result)
 
 
 def _call_site(
@@ -127,7 +157,7 @@ def _call_site(
     args: list[Any],
     kwargs: dict[str, Any],
     node: ast.Call,
-) -> tuple[str, str, Any, dict[str, ast.AST]] | None:
+) -> Site | None:
     """How the arguments of this call bind (the same at every execution of `node` with `obj`), and the
     AST node of each argument; None when they do not bind."""
     module, _, name = qualname.rpartition(".")
@@ -187,13 +217,15 @@ def _isa(call: Call) -> Any:
     opcode = BY_NAME.get(name)
     if opcode is None:
         return UNKNOWN
+    operands = {}
     for key, value in call.values.items():
         if isinstance(value, InstructionHandle):
             call.interp.report("NKI401", call.frame, call.nodes.get(key, call.node), op=value.opcode)
             return InstructionHandle(name, call.node)
+        if key != "name":
+            operands[key] = value
     check_instruction(call.interp, call.frame, name, call.node, call.values, call.nodes)
-    operands = {k: v for k, v in call.values.items() if k != "name"}
-    instruction = call.emit(opcode, operands, call.get("name"))
+    instruction = call.emit(opcode, bind_groups(name, operands), call.get("name"))
     return InstructionHandle(name, call.node, instruction.id)
 
 
@@ -267,10 +299,12 @@ def dtype_name(value: Any) -> str | None:
 def buffer_name(value: Any, default: str = "sbuf") -> str | None:
     if value is None:
         return default
-    return value.value if isinstance(value, nl.MemoryRegion) else None
+    return value._value_ if isinstance(value, nl.MemoryRegion) else None  # `.value`, without the descriptor
 
 
 def shape_tuple(value: Any) -> tuple[int, ...] | None:
+    if type(value) is tuple and all([type(d) is int for d in value]):
+        return value  # the common case, decided as below
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,)
     if not isinstance(value, (tuple, list)) or is_unknown(value):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Any
 
 from nki_compiler.specializer.builtins import BUILTIN_TYPES, BUILTINS, MATH_FUNCTIONS
@@ -139,16 +140,23 @@ def _tensor_method(
         return tensor.is_contiguous()
     if name == "is_indirect":
         return tensor.indirect
-    if name == "indirect":  # v4 tensor indirection: gated here; its gathers are not modelled (Unknown)
+    if name == "indirect":  # v4 tensor indirection (specializer.indirection)
         from nki_compiler.specializer.generations import check_tensor_indirect
 
-        check_tensor_indirect(interp, frame, node)
-        return UNKNOWN
+        if not check_tensor_indirect(interp, frame, node):
+            return UNKNOWN
+    elif tensor.indirection is not None:
+        return UNKNOWN  # views of a `.indirect()` view are not specified (nki-api.md §3.10)
     if any(is_unknown(a) for a in args) or any(is_unknown(v) for v in kwargs.values()):
         return UNKNOWN
     if name == "ap" and tensor.is_view:
         interp.report("NKI306", frame, node.func)
-    bound = getattr(tensor, "view" if name == "reinterpret_cast" else name)
+    if name == "indirect":  # a method would shadow the `indirect` field
+        from nki_compiler.specializer.indirection import indirect
+
+        bound = functools.partial(indirect, tensor)
+    else:
+        bound = getattr(tensor, "view" if name == "reinterpret_cast" else name)
     try:
         return interp.guard_view(frame, node, lambda: bound(*args, **kwargs))
     except TypeError:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nki_compiler.specializer.generations import check_generation
+from nki_compiler.specializer.indirection import check_operands as check_indirect_operands
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.tensors import Tensor
 
@@ -30,10 +31,16 @@ def _enum_name(value: Any) -> str | None:
 
 
 class ContractChecker:
+    __slots__ = ("interp", "frame", "call", "values", "nodes")
+
     def __init__(
         self, interp: Interpreter, frame: Frame, call: ast.Call, values: Values, nodes: Nodes
     ) -> None:
-        self.interp, self.frame, self.call, self.values, self.nodes = interp, frame, call, values, nodes
+        self.interp = interp
+        self.frame = frame
+        self.call = call
+        self.values = values
+        self.nodes = nodes
 
     def where(self, key: str) -> ast.AST:
         return self.nodes.get(key, self.call)
@@ -164,6 +171,7 @@ def check_instruction(
     checker = ContractChecker(interp, frame, call, values, nodes)
     checker.uninitialized_reads()
     check_generation(interp, frame, name, call, values, nodes)
+    check_indirect_operands(interp, frame, name, call, values, nodes)
     specific = CHECKS.get(name)
     if specific is not None:
         specific(checker)

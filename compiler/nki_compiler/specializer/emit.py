@@ -57,6 +57,9 @@ def tensor_fact(tensor: Tensor) -> TensorFact:
 OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
 
 
+_SCALARS = frozenset({bool, int, float, str, type(None)})
+
+
 def to_operand(value: Any) -> Any:
     """Meta-program value -> IR operand value."""
     if isinstance(value, Tensor):
@@ -133,10 +136,10 @@ class Builder:
 
     # -- instructions ------------------------------------------------------------------------------
     def append(self, node: Node) -> None:
-        self._emitted += 1
-        if self._emitted > self.budgets.instructions:
+        emitted = self._emitted = self._emitted + 1
+        if emitted > self.budgets.instructions:
             raise BudgetExceeded(f"more than {self.budgets.instructions} instructions after unrolling")
-        if self._emitted % 4096 == 0:
+        if not emitted & 4095:
             self.check_clock()
         self._bodies[-1].append(node)
 
@@ -150,10 +153,14 @@ class Builder:
         converted = []
         written = []
         for key, value in operands.items():
-            if type(value) is Tensor:
+            kind = type(value)
+            if kind is Tensor:
                 converted.append((key, value.pattern()))
                 if key in OUTPUT_OPERANDS:
                     written.append(value.storage.id)
+                continue
+            if kind in _SCALARS:  # known, and its own operand
+                converted.append((key, value))
                 continue
             if is_unknown(value):
                 self.complete = False
@@ -161,7 +168,9 @@ class Builder:
                 written.append(value.storage.id)
             converted.append((key, to_operand(value)))
         label = name if isinstance(name, str) else None
-        instruction = Instruction(opcode, tuple(converted), origin, label, self._next_instruction, self._region)
+        instruction = Instruction(
+            opcode, tuple(converted), origin, label, self._next_instruction, self._region
+        )
         self._next_instruction += 1
         self.append(instruction)
         self.written.update(written)
@@ -218,11 +227,11 @@ class Builder:
     def record(self, path: str, span: Span, value: Any) -> None:
         if not isinstance(value, Tensor):
             return
-        seen = self.facts.setdefault(path, {}).setdefault(span, [])
-        key = (path, span, value.shape, value.dtype, value.buffer)  # decides the fact up to its name
+        key = (path, span.start, span.end, value.shape, value.dtype, value.buffer)  # the fact but its name
         if key in self._recorded:
             return
         self._recorded.add(key)
+        seen = self.facts.setdefault(path, {}).setdefault(span, [])
         fact = tensor_fact(value)
         if fact not in seen:
             seen.append(fact)

@@ -142,7 +142,11 @@ def _slice(interp: Interpreter, node: ast.Slice) -> Evaluator:
 
 
 def _if_exp(interp: Interpreter, node: ast.IfExp) -> Evaluator:
-    test, body, orelse = interp.evaluator(node.test), interp.evaluator(node.body), interp.evaluator(node.orelse)
+    test, body, orelse = (
+        interp.evaluator(node.test),
+        interp.evaluator(node.body),
+        interp.evaluator(node.orelse),
+    )
 
     def evaluate(frame: Frame) -> Any:
         decided = truth(test(frame))
@@ -310,17 +314,22 @@ def _subscript(interp: Interpreter, node: ast.Subscript) -> Evaluator:
 
 
 def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
-    from nki_compiler.specializer.api import api_site, invoke
+    from nki_compiler.specializer.api import api_site, direct_binding, invoke, invoke_bound
     from nki_compiler.specializer.calls import apply
 
     callee_evaluator = interp.evaluator(node.func)
     positional = tuple(interp.evaluator(a) for a in node.args if not isinstance(a, ast.Starred))
     keywords = tuple((k.arg, interp.evaluator(k.value)) for k in node.keywords if k.arg is not None)
+    arguments = (*positional, *(k for _, k in keywords))  # in evaluation order
     starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
-    last: list[Any] = [_MISSING, None]  # (API function, its bound call site at this node)
+    # (API function, its call site at this node, parameter -> index into `arguments`)
+    last: list[Any] = [_MISSING, None, None]
 
     def evaluate(frame: Frame) -> Any:
         callee = callee_evaluator(frame)
+        if callee is last[0] and last[2] is not None:  # the arguments bind as last time: no kwargs dict
+            values = [a(frame) for a in arguments]
+            return invoke_bound(last[1], interp, frame, callee, {p: values[i] for p, i in last[2]}, node)
         args = [a(frame) for a in positional]
         kwargs = {name: k(frame) for name, k in keywords}
         if starred:
@@ -333,7 +342,7 @@ def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
                 site = api_site(interp, frame, qualname, callee, args, kwargs, node)
                 if site is None:
                     return UNKNOWN
-                last[0], last[1] = callee, site
+                last[0], last[1], last[2] = callee, site, direct_binding(site, len(args), tuple(kwargs))
                 return invoke(site, interp, frame, callee, args, kwargs, node)
         return apply(interp, frame, callee, args, kwargs, node)
 

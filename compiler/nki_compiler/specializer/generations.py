@@ -150,8 +150,11 @@ def check_language_operator(interp: Interpreter, frame: Frame, name: str, call: 
         interp.report("NKI416", frame, call.func, reason=reason(f"nl.{name}", 4, interp.target))
 
 
-def check_tensor_indirect(interp: Interpreter, frame: Frame, call: ast.Call) -> None:
-    """`t.indirect(index)` (tensor indirection for compute engines) is v4 only (nki-api.md §3.10)."""
+def check_tensor_indirect(interp: Interpreter, frame: Frame, call: ast.Call) -> bool:
+    """`t.indirect(index)` (tensor indirection for compute engines) is v4 only (nki-api.md §3.10); False
+    when reported."""
     current = GENERATION.get(interp.target)
     if current is not None and current < 4:
         interp.report("NKI416", frame, call.func, reason=reason(".indirect()", 4, interp.target))
+        return False
+    return True

@@ -128,7 +128,9 @@ class Interpreter:
     _seen: set[tuple[str, str, Span]] = field(default_factory=set)
     _depth: int = 0
     _evaluators: dict[ast.AST, Callable[[Frame], Any]] = field(default_factory=dict)
-    _blocks: dict[int, tuple[list[ast.stmt], tuple[Callable[[Frame], None], ...]]] = field(default_factory=dict)
+    _blocks: dict[int, tuple[list[ast.stmt], tuple[Callable[[Frame], None], ...]]] = field(
+        default_factory=dict
+    )
     api_sites: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # `specializer.api` call sites
 
     # -- diagnostics ---------------------------------------------------------------------------------

@@ -61,11 +61,15 @@ def compile_target(interp: Interpreter, target: ast.expr) -> Assigner:
 
 def _name_target(interp: Interpreter, target: ast.Name) -> Assigner:
     name = target.id
+    where: list[Any] = [None, None]  # (module, its path and the target's span there)
 
     def assign(frame: Frame, value: Any) -> None:
         frame.locals[name] = value
         if isinstance(value, Tensor):  # `Builder.record` keeps facts of tensors only
-            interp.builder.record(frame.module.path, interp.span(frame, target), value)
+            if frame.module is not where[0]:
+                where[0], where[1] = frame.module, (frame.module.path, interp.span(frame, target))
+            path, span = where[1]
+            interp.builder.record(path, span, value)
 
     return assign
 
@@ -138,7 +142,11 @@ def _ann_assign(interp: Interpreter, stmt: ast.AnnAssign) -> Executor | None:
 
 def _aug_assign(interp: Interpreter, stmt: ast.AugAssign) -> Executor:
     current_evaluator = interp.evaluator(_as_load(stmt.target))
-    value_evaluator, target, op = interp.evaluator(stmt.value), compile_target(interp, stmt.target), type(stmt.op)
+    value_evaluator, target, op = (
+        interp.evaluator(stmt.value),
+        compile_target(interp, stmt.target),
+        type(stmt.op),
+    )
 
     def execute(frame: Frame) -> None:
         current = current_evaluator(frame)
@@ -313,7 +321,9 @@ def _runtime_for(
     except (_Break, _Continue, _Return):
         pass  # rejected in runtime loops (NKI207, front end)
     step_size = spec.step if isinstance(spec.step, int) else 1
-    builder.close_loop(Opcode.FORI_LOOP, register, spec.start, spec.stop, step_size, interp.origin(frame, stmt))
+    builder.close_loop(
+        Opcode.FORI_LOOP, register, spec.start, spec.stop, step_size, interp.origin(frame, stmt)
+    )
 
 
 def _while(interp: Interpreter, stmt: ast.While) -> Executor:

@@ -38,6 +38,8 @@ class Tensor:
     is_view: bool = False
     #: `(kind, index, indirect_dim, unit)` of a runtime offset: index is a Tensor, RegisterValue or int.
     dynamic: tuple[str, Any, int, int] | None = None
+    #: `specializer.indirection.Indirection` of a `.indirect()` (tensor indirection) view
+    indirection: Any = None
 
     @classmethod
     def whole(cls, storage: Storage) -> Tensor:
@@ -73,6 +75,15 @@ class Tensor:
         return self.storage.name
 
     def pattern(self) -> AccessPattern:
+        cached = self.__dict__.get("_pattern")  # one IR pattern per tensor value, however often used
+        if cached is None:
+            cached = self._make_pattern()
+            object.__setattr__(self, "_pattern", cached)
+        return cached
+
+    def _make_pattern(self) -> AccessPattern:
+        if self.indirection is not None:
+            return self.indirection.pattern(self.dtype)  # type: ignore[no-any-return]
         dynamic = None
         if self.dynamic is not None:
             kind, index, dim, unit = self.dynamic
@@ -118,6 +129,8 @@ class Tensor:
 
     # -- indexing ---------------------------------------------------------------------------------
     def getitem(self, key: Any) -> Any:
+        if self.indirection is not None:
+            return UNKNOWN  # indexing a `.indirect()` view: not specified (nki-api.md §3.10)
         if type(key) is tuple and len(key) == len(self.dims):
             view = _plain_slices(self, key)
             if view is not None:
@@ -294,6 +307,11 @@ class Tensor:
         dims = [(int(s * scale), c) for s, c in self.dims[:-1]] + [(1, count * old // new)]
         return replace(self._view(int(self.offset * scale), dims), dtype=str(dtype))
 
+    def rearrange(self, src_pattern: Any, dst_pattern: Any, fixed_sizes: Any = None) -> Any:
+        from nki_compiler.specializer.rearrange import rearrange
+
+        return rearrange(self, src_pattern, dst_pattern, fixed_sizes)
+
     def ap(
         self,
         pattern: Any,
@@ -377,7 +395,10 @@ def _plain_slices(tensor: Tensor, key: tuple[Any, ...]) -> Tensor | None:
             return None
         offset += start * stride
         dims.append((stride, stop - start if stop > start else 0))
-    return Tensor(tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic)
+    # every field as `replace(tensor, offset=, dims=, is_view=True)` would copy it, without its cost
+    return Tensor(
+        tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic, tensor.indirection
+    )
 
 
 def _slice_bounds(item: slice, count: int, axis: int) -> tuple[int, int, int]:
@@ -430,6 +451,6 @@ def _pattern_pairs(pattern: Any) -> list[tuple[int, int]] | None:
 TENSOR_METHODS = frozenset({
     "slice", "select", "permute", "broadcast", "expand_dim", "squeeze_dim", "reshape_dim", "flatten_dims",
     "reshape", "view", "reinterpret_cast", "ap", "get_pattern", "is_contiguous", "is_indirect", "vector_select",
-    "indirect",
+    "indirect", "rearrange",
 })  # fmt: skip
 TENSOR_ATTRIBUTES = frozenset({"shape", "dtype", "buffer", "ndim", "size", "strides", "offset", "name"})

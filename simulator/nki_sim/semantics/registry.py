@@ -34,12 +34,13 @@ def instruction(fn: Semantics) -> Semantics:
 
 
 def prepared(prepare: Prepare) -> Semantics:
-    """Register an instruction written in two steps: `prepare(core, **operands)` does every check and decision
-    and returns `work(core, tensors)`, the computation. The simulator keeps `work` per instruction of a program
-    and calls it in every later run with that run's core and views, so `prepare` may look only at what is the
-    same in every run: constants, the views' shapes, strides, dtypes and buffers, the core's generation and
-    precision; it must not warn or touch memory. `work` takes memory, accumulators and the views' arrays from
-    its arguments and runs with floating-point errors ignored (the engines saturate or make inf/NaN)."""
+    """Register an instruction written in two steps: `prepare(core, **operands)` does every check and
+    decision and returns `work(core, tensors)`, the computation. The simulator keeps `work` per instruction of
+    a program and calls it in every later run with that run's core and views, so `prepare` may look only at
+    what is the same in every run: constants, the views' shapes, strides, dtypes and buffers, the core's
+    generation and precision; it must not warn or touch memory. `work` takes memory, accumulators and the
+    views' arrays from its arguments and runs with floating-point errors ignored (the engines saturate or
+    make inf/NaN)."""
 
     @functools.wraps(prepare)
     def semantics(core: Core, **operands: Any) -> None:
@@ -62,7 +63,8 @@ def execute(core: Core, opcode: str, **operands: Any) -> None:
 def bind(core: Core, opcode: str, operands: dict[str, Any]) -> Work:
     """`execute(core, opcode, **operands)` in two steps: the checks now (a `@prepared` instruction's own too),
     then `work(core, tensors)` for these operands or any with the same constants and the same layout of
-    views (see `prepared`). `work` expects floating-point errors ignored and does not count the instruction."""
+    views (see `prepared`). `work` expects floating-point errors ignored, and does not count the instruction
+    in `core.executed`."""
     fn = _checked(opcode, operands)
     prepare = PREPARED.get(opcode)
     if prepare is not None:

@@ -220,7 +220,9 @@ def launch_axis(ctx: FunctionContext, node: ast.AST) -> None:
     if isinstance(axis, ast.Constant) and isinstance(axis.value, int) and axis.value != 0:
         if isinstance(axis.value, bool):
             return
-        fix = Fix("Use axis 0", (Edit(ctx.span(axis), "0"),))
+        # unsafe: a kernel written for a 2-D grid (`k[a, b]`) computes other tiles with axis 0 alone
+        fix = Fix("Use axis 0 (a multi-dimensional launch grid must be flattened into axis 0 by hand)",
+                  (Edit(ctx.span(axis), "0"),), Applicability.UNSAFE)  # fmt: skip
         ctx.report("NKI215", axis, fixes=(fix,))
 
 

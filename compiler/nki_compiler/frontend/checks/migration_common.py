@@ -226,6 +226,7 @@ def allocations(ctx: FunctionContext) -> dict[str, Allocation]:
             isinstance(node, (ast.Assign, ast.AnnAssign))
             and len(targets := node.targets if isinstance(node, ast.Assign) else [node.target]) == 1
             and isinstance(targets[0], ast.Name)
+            and node.value is not None
             and called(ctx, node.value) in ALLOCATORS
         ):
             call = node.value

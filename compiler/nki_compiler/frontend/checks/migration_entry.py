@@ -96,25 +96,24 @@ def import_fix(ctx: ModuleContext, stmt: ast.stmt) -> tuple[Fix, ...]:
     removed = _removed_names(ctx, stmt)
     if removed is None:
         return ()  # a name 0.6 lacks is still used: its own diagnostic comes first
-    if removed:
-        assert isinstance(stmt, ast.ImportFrom)
+    rewritten = stmt
+    if removed and isinstance(stmt, ast.ImportFrom):
         kept = [a for a in stmt.names if a not in removed]
         if not kept:
-            text = ctx.module.source.text
-            span = ctx.span(stmt)
-            end = text.find("\n", span.end)
-            removal = Edit(Span(line_start(text, span.start), len(text) if end < 0 else end + 1), "")
-            return (
-                Fix(
-                    f"Remove the import of `{', '.join(a.name for a in removed)}` (gone in 0.6, unused)",
-                    (removal,),
-                ),
-            )
-        stmt = ast.ImportFrom(module=stmt.module, names=kept, level=stmt.level)
-    new = rewritten_import(stmt)
+            title = f"Remove the import of `{', '.join(a.name for a in removed)}` (gone in 0.6, unused)"
+            return (Fix(title, (_statement_removal(ctx, stmt),)),)
+        rewritten = ast.ImportFrom(module=stmt.module, names=kept, level=stmt.level)
+    new = rewritten_import(rewritten)
     if new is None:
         return ()
     return (Fix(f"Import from the `nki` namespace: `{new}`", (Edit(ctx.span(stmt), new),)),)
+
+
+def _statement_removal(ctx: ModuleContext, stmt: ast.stmt) -> Edit:
+    """Delete a statement alone on its line(s), with its line break."""
+    text, span = ctx.module.source.text, ctx.span(stmt)
+    end = text.find("\n", span.end)
+    return Edit(Span(line_start(text, span.start), len(text) if end < 0 else end + 1), "")
 
 
 def _removed_names(ctx: ModuleContext, stmt: ast.stmt) -> list[ast.alias] | None:
@@ -328,10 +327,7 @@ def _alias_edits(
             if edit is None:
                 return ()
             edits.append(edit)
-    text = ctx.module.source.text
-    span = ctx.span(alias)
-    start, end = line_start(text, span.start), text.find("\n", span.end)
-    return (Edit(Span(start, len(text) if end < 0 else end + 1), ""), *edits)
+    return (_statement_removal(ctx, alias), *edits)
 
 
 def _jax_call(ctx: ModuleContext, node: ast.expr, parent: ast.AST | None) -> None:
