@@ -66,3 +66,15 @@ def test_scattered_dst_is_a_write_of_the_whole_storage_for_the_back_end() -> Non
     copy = next(op for op in result.model.ops() if op.opcode == "tensor_copy")
     [written] = copy.writes
     assert (written.p_lo, written.p_hi, written.lo, written.hi) == (0, 16, 0, 64 * 4)
+
+
+def test_the_index_tensor_is_read_by_the_instruction_for_the_back_end() -> None:
+    """Liveness: an index tensor only used as offsets must stay allocated until the gather that reads it."""
+    a, index = np.zeros((16, 64), np.float32), np.zeros((16, 4), np.int32)
+    program = compile_kernel(k.gather_copy, {"a": a, "idx": index, "n": 48})
+    [(_, _, indirection)] = _indirect_operands(program)
+    result = run_backend(program)
+    copy = next(op for op in result.model.ops() if op.opcode == "tensor_copy")
+    index_bytes = indirection.value.storage.shape[-1] * 4
+    assert any(read.hi - read.lo == index_bytes and read.p_hi - read.p_lo == 16 for read in copy.reads)
+    assert len(copy.reads) == 2

@@ -144,6 +144,11 @@ class _Adapter:
                 reads.append(access)
             if pattern.storage.on_chip:
                 self.uses.append((self.position, pattern.storage.id))
+            index = _index_pattern(pattern)
+            if index is not None:  # the offsets of a vector_offset / indirect view are read too
+                reads.append(access_of(index))
+                if index.storage.on_chip:
+                    self.uses.append((self.position, index.storage.id))
         op = Op(index=self.op_count, opcode=instruction.opcode.value, engine=engine_of(instruction),
                 reads=tuple(reads), writes=tuple(writes), path=origin.path,
                 line=line, label=instruction.name or "")  # fmt: skip
@@ -158,6 +163,12 @@ class _Adapter:
             op.after = () if previous is None else (previous,)
             self.region_last[instruction.no_reorder] = op.index
         return op
+
+
+def _index_pattern(pattern: AccessPattern) -> AccessPattern | None:
+    """The SBUF tensor holding a pattern's runtime offsets (scalar/vector offset or tensor indirection)."""
+    value = getattr(pattern.dynamic, "value", None)
+    return value if isinstance(value, AccessPattern) else None
 
 
 def _sizes(op: Op, instruction: Instruction, patterns: list[AccessPattern]) -> None:
