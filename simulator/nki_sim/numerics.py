@@ -137,17 +137,17 @@ def round_tf32(values: np.ndarray) -> np.ndarray:
 def cast(values: np.ndarray | float, storage: np.dtype, dtype: object) -> np.ndarray:
     """Convert engine results to `storage` (the destination array's dtype) for NKI dtype `dtype`."""
     v = np.asarray(values)
-    if v.dtype == storage and numeric(dtype).name != "tfloat32":
-        return v
-    kind = numeric(dtype).kind
-    if kind == "bool":
+    num = numeric(dtype)
+    if v.dtype == storage and num.name != "tfloat32":
+        return v  # already stored as it must be: no conversion, no copy
+    if num.kind == "bool":
         return (v != 0).astype(storage)
-    if kind in ("int", "uint"):
+    if num.kind in ("int", "uint"):
         return _to_integer(v, storage)
-    if kind == "mx":
-        raise ValueError(f"{numeric(dtype).name} values must be packed with pack_x4")
+    if num.kind == "mx":
+        raise ValueError(f"{num.name} values must be packed with pack_x4")
     v32 = v.astype(np.float32, copy=False)
-    if numeric(dtype).name == "tfloat32" and storage == np.float32:
+    if num.name == "tfloat32" and storage == np.float32:
         return round_tf32(v32)
     return v32.astype(storage)
 

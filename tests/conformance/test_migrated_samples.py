@@ -161,11 +161,10 @@ ATTENTION_LEAVES = (SHARED_CONSTANT, SHARED_CONSTANT, ("NKI547", "nki.compiler.s
 ATTENTION_PATCHES = (
     ("sb_mod = nki.compiler.sbuf.mod_alloc", "sb_mod = None"),
     ("psum_mod = nki.compiler.psum.mod_alloc", "psum_mod = None"),
-    ("@nki.compiler.skip_middle_end_transformations", ""),  # no 0.6 counterpart, not diagnosed
 )
 ATTENTION_GAPS = {
-    "v1": "simulation: `nl.transpose` returns a PSUM tile in 0.6 and `nl.matmul` then reads it as `moving` "
-          "(must be SBUF); no diagnostic says to copy it to SBUF",
+    "v1": "NKI402 (specializer): `nl.transpose` returns a PSUM tile in 0.6 and `nl.matmul` reads it as "
+          "`moving` (must be SBUF); the diagnostic says to pass `nl.copy(y)`, the front end does not rewrite it",
     **{v: "NKI113: `nl.shared_constant(..., dtype=v.dtype)`" for v in ("v8a", "v11")},
 }  # fmt: skip
 
@@ -184,10 +183,7 @@ class Sample:
 
 SAMPLE_CASES = {
     "rmsnorm": Sample(LEGACY / TUTORIALS / "rmsnorm/rmsnorm_nki_kernels.py", _rmsnorm(128), 1e-4, 1e-4),
-    "rmsnorm-250-rows": Sample(
-        LEGACY / TUTORIALS / "rmsnorm/rmsnorm_nki_kernels.py", _rmsnorm(250), 1e-4, 1e-4,
-        gap="the `mask=` of `nl.multiply(out_tile, g_bcast, mask=...)` goes, yet `g_bcast` keeps 128 "
-            "partitions while the last `out_tile` has 122 (tensor_tensor partition mismatch)"),
+    "rmsnorm-250-rows": Sample(LEGACY / TUTORIALS / "rmsnorm/rmsnorm_nki_kernels.py", _rmsnorm(250), 1e-4, 1e-4),
     "matmul": Sample(SAMPLES / "contributed/matmul.py", _matmul, 1e-2, 1e-4,
                      leaves=(BENCHMARK,)),
     **{f"mamba_{v}": Sample(SAMPLES / TUTORIALS / "fused_mamba/mamba_nki_kernels.py", _mamba(v), 1e-4, 1e-4,
@@ -322,10 +318,7 @@ ISA_CASES: dict[str, tuple[str, Callable[[ModuleType], None], tuple[tuple[str, s
 }  # fmt: skip
 
 
-ISA_GAPS = {
-    "nc_match_replace_indices8_mask": "the migration clamps `data` to `[64, 256]` for `mask=` but leaves "
-                                      "`dst_idx=idx_tile[:, :]` at 128 partitions",
-}  # fmt: skip
+ISA_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=ISA_GAPS[n], strict=True))

@@ -12,6 +12,7 @@ so after an edit only the edited function is walked again; resolving them is alw
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -144,11 +145,12 @@ Reference = tuple[str, str | None, int, int]
 
 
 class ReferenceCache:
-    """The references of each function, in traversal order, first occurrence only, by function text."""
+    """The references of each function, in traversal order, first occurrence only, by a digest of the
+    function's text (the texts of every open file's functions would be too many to keep)."""
 
     def __init__(self, limit: int = 8192) -> None:
         self._limit = limit
-        self._entries: OrderedDict[str, tuple[Reference, ...]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[Reference, ...]] = OrderedDict()
 
     def references(self, module: ModuleInfo, node: FunctionNode) -> tuple[int, tuple[Reference, ...]]:
         """(base offset, references) of a function of `module`."""
@@ -158,7 +160,7 @@ class ReferenceCache:
             return 0, function_references(module, node, 0)
         text = module.source.text
         base = text.rfind("\n", 0, start.start) + 1
-        key = text[base : stop.end]
+        key = hashlib.blake2b(text[base : stop.end].encode("utf-8", "surrogatepass"), digest_size=16).digest()
         found = self._entries.get(key)
         if found is None:
             found = self._entries[key] = function_references(module, node, base)

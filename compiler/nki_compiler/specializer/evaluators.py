@@ -58,7 +58,10 @@ def _constant(interp: Interpreter, node: ast.Constant) -> Evaluator:
 
 def _name(interp: Interpreter, node: ast.Name) -> Evaluator:
     name = node.id
-    global_value, resolved = interp.global_value, interp._globals
+    global_value = interp.global_value
+    # (module, the global's value there): once known it never changes; UNKNOWN may still be a placeholder
+    # for a global being resolved (cyclic module constants), so it is not kept
+    known: list[Any] = [None, None]
 
     def evaluate(frame: Frame) -> Any:
         value = frame.locals.get(name, _MISSING)
@@ -70,8 +73,12 @@ def _name(interp: Interpreter, node: ast.Name) -> Evaluator:
             if value is not _MISSING:
                 return value
         module = frame.module
-        value = resolved.get((module.path, name), _MISSING)  # `global_value` once it is known
-        return global_value(module, name) if value is _MISSING else value
+        if module is known[0]:
+            return known[1]
+        value = global_value(module, name)
+        if value is not UNKNOWN:
+            known[0], known[1] = module, value
+        return value
 
     return evaluate
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import nki.language as nl
+from nki_compiler.diagnostics.codes import rule
 from nki_compiler.ir.access import dtype_bytes
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.specializer.api import Call, buffer_name, dtype_name, shape_tuple
@@ -133,6 +134,9 @@ def _matmul(call: Call) -> Any:
     x, y = call.get("x"), call.get("y")
     if not isinstance(x, Tensor) or not isinstance(y, Tensor) or x.ndim != 2 or y.ndim != 2:
         return UNKNOWN
+    for key, operand in (("x", x), ("y", y)):
+        if operand.buffer == "psum" and (key == "y" or call.get("transpose_x") is True):
+            _psum_matmul_operand(call, key)
     stationary = x
     if call.get("transpose_x") is not True:  # x is [M, K]: the compiler transposes it first
         transposed = allocate(call, x.shape[::-1], x.dtype, nl.psum, shape_key="x")
@@ -146,6 +150,14 @@ def _matmul(call: Call) -> Any:
     if isinstance(result, Tensor):
         call.emit(Opcode.NC_MATMUL, {"dst": result, "stationary": stationary, "moving": y})
     return result
+
+
+def _psum_matmul_operand(call: Call, key: str) -> None:
+    """NKI402: `nl.matmul` lowers to `nc_matmul`, whose stationary and moving operands must be in SBUF; a
+    Beta-1 `nl.transpose` result (PSUM in 0.6) is the usual culprit."""
+    text = rule("NKI402").format()
+    detail = f"`{key}` of `nl.matmul` is a PSUM tile (e.g. an `nl.transpose` result): pass `nl.copy({key})`"
+    call.interp.report("NKI402", call.frame, call.nodes.get(key, call.node), message=f"{text}; {detail}")
 
 
 def _broadcast_to(call: Call) -> Any:
@@ -171,6 +183,8 @@ def _broadcast_to(call: Call) -> Any:
         return result
     if x.ndim != 2:
         return UNKNOWN
+    if str(x.dtype).startswith(("int", "uint", "bool")):
+        return _broadcast_partitions_by_shuffle(call, view, result, shape)
     ones = allocate(call, (1, shape[0]), x.dtype, nl.sbuf, shape_key="x")
     if not isinstance(ones, Tensor):
         return UNKNOWN
@@ -185,6 +199,22 @@ def _broadcast_to(call: Call) -> Any:
         call.emit(Opcode.NC_MATMUL, {"dst": partial, "stationary": ones, "moving": moving})
         target = result.getitem((slice(None), slice(start, start + width)))
         call.emit(Opcode.TENSOR_COPY, {"dst": target, "src": partial})
+    return result
+
+
+def _broadcast_partitions_by_shuffle(call: Call, view: Tensor, result: Tensor, shape: tuple[int, ...]) -> Any:
+    """Integer tiles cannot go through the Tensor engine (float inputs only): copy the one source
+    partition into every 32-partition quadrant with `nc_stream_shuffle` (mask all 0, nki-api.md §4)."""
+    staged = result
+    if result.dtype != view.dtype:
+        staged = allocate(call, shape, view.dtype, nl.sbuf, shape_key="x")
+        if not isinstance(staged, Tensor):
+            return UNKNOWN
+    for start in range(0, shape[0], 32):
+        quadrant = staged.getitem((slice(start, min(start + 32, shape[0])), slice(None)))
+        call.emit(Opcode.NC_STREAM_SHUFFLE, {"dst": quadrant, "src": view, "shuffle_mask": [0] * 32})
+    if staged is not result:
+        call.emit(Opcode.TENSOR_COPY, {"dst": result, "src": staged})
     return result
 
 

@@ -396,9 +396,8 @@ def _plain_slices(tensor: Tensor, key: tuple[Any, ...]) -> Tensor | None:
         offset += start * stride
         dims.append((stride, stop - start if stop > start else 0))
     # every field as `replace(tensor, offset=, dims=, is_view=True)` would copy it, without its cost
-    return Tensor(
-        tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic, tensor.indirection
-    )
+    view = (tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic)
+    return Tensor(*view, tensor.indirection)
 
 
 def _slice_bounds(item: slice, count: int, axis: int) -> tuple[int, int, int]:

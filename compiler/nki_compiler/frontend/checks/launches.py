@@ -10,6 +10,7 @@ from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Note, Sever
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on, on_module
 from nki_compiler.frontend.checks.calls import NL_EQUIVALENT, NUMPY_DTYPES, library_alias
 from nki_compiler.frontend.checks.facts import bindings, call_name, module_cached
+from nki_compiler.frontend.checks.migration_advice import spmd_grid_notes
 from nki_compiler.frontend.checks.values import INT32_MAX, INT32_MIN, _fold
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import KERNEL_ENTRY_POINTS, is_kernel_decorator
@@ -182,7 +183,9 @@ def _check_bracket(ctx: ModuleContext, bracket: ast.Subscript) -> None:
             fix = Fix(f"Use `[{degree.value}]`", (Edit(ctx.span(index), str(degree.value)),))
     else:
         return
-    ctx.report("NKI216", bracket, fixes=(fix,) if fix else ())
+    ctx.report(
+        "NKI216", bracket, fixes=(fix,) if fix else (), notes=() if fix else spmd_grid_notes(ctx, bracket)
+    )
 
 
 def _check_arguments(ctx: ModuleContext, call: ast.Call) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_function, on_module
+from nki_compiler.frontend.checks.migration_advice import allocator_notes, entry_point_notes
 from nki_compiler.frontend.checks.migration_common import (
     allocations,
     alone_on_lines,
@@ -223,7 +224,8 @@ def entry_points(ctx: ModuleContext) -> None:
             elif name == "jax_neuronx.nki_call":
                 _jax_call(ctx, node, parents.get(id(node)))
             elif name in MOD_ALLOCATORS and not _called(node, parents.get(id(node))):
-                ctx.report("NKI547", node)  # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
+                # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
+                ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
             elif name == "nki.tensor":
                 fix = Fix(
                     "Use `nki.meta.tensor`",
@@ -266,7 +268,8 @@ def _removed_entry_point(
                 Applicability.UNSAFE,
             ),
         )
-    ctx.report("NKI558", node, fixes=fixes)
+    notes = entry_point_notes(ctx, node, name, parent) if not fixes else ()
+    ctx.report("NKI558", node, fixes=fixes, notes=notes)
 
 
 def _baremetal_call_fix(ctx: ModuleContext, call: ast.Call, prefix: str) -> tuple[Fix, ...]:

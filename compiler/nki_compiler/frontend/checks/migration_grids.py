@@ -132,14 +132,24 @@ def _subscript_site(grid: GridModel, subscript: ast.Subscript) -> tuple[Site | N
 
 
 def _permuted(grid: GridModel, subscript: ast.Subscript, values: list[Affine | None]) -> Site | None:
-    """`t[jf, ip]` on an HBM tensor → `t[0:F, 0:P].permute((1, 0))`: dims back in grid-axis order."""
+    """`t[jf, ip]` on an HBM tensor → `t[0:F, 0:P].permute((1, 0))`: dims back in grid-axis order. Scalar
+    indices between them (`t[b, jf, ip]`) select a dimension that the result drops (HBM indexing)."""
     ctx = grid.ctx
-    axes = [v.terms[0][0] if v is not None and len(v.terms) == 1 else None for v in values]
+    elements = subscript.slice.elts if isinstance(subscript.slice, ast.Tuple) else [subscript.slice]
+    if any(
+        v is None and isinstance(e, (ast.Slice, ast.Starred)) for v, e in zip(values, elements, strict=True)
+    ):
+        return None
+    gridded = [v for v in values if v is not None]
+    axes = [v.terms[0][0] if len(v.terms) == 1 else None for v in gridded]
     if None in axes or len({a.index for a in axes}) != len(axes) or any(a.ndim is None for a in axes):  # type: ignore[union-attr]
         return None
     if not _is_hbm(grid, subscript.value):
         return None  # on-chip tensors cannot move the partition dimension (nki-api.md `permute`)
-    texts = [slice_text(ctx, v) for v in values if v is not None]
+    texts = [
+        slice_text(ctx, v) if v is not None else (ctx.text(e), True)
+        for v, e in zip(values, elements, strict=True)
+    ]
     if None in texts:
         return None
     order = sorted(range(len(axes)), key=lambda i: axes[i].index)  # type: ignore[union-attr]

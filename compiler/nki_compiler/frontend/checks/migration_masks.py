@@ -6,7 +6,9 @@ A mask is a conjunction (`&`, `and`). A conjunct `c + v < bound` (or `bound > c 
 reads no grid (`(2 * i + g) * pmax < seqlen`, a name assigned such a comparison, or one assigned
 `comparison if flag else None`) depends only on loop variables and sizes, which 0.6 unrolls to Python
 values: the statement (a call, or a write `t[...] = ...`) is wrapped in `if <conditions>:`. Any other
-conjunct (a grid compared with a grid, `<=`, `|`, a parameter) has no fix.
+conjunct (a grid compared with a grid, `<=`, `|`, a parameter) has no fix. The mask bounds the whole
+instruction, so operands that spell no grid are clamped too (`migration_mask_operands.py`); when that
+cannot be done exactly, there is no fix.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from nki_compiler.frontend.checks.migration_grid_model import (
     tight_text,
 )
 from nki_compiler.frontend.checks.migration_grids import slice_text
+from nki_compiler.frontend.checks.migration_mask_operands import grid_free_clamp, operand_edits
 from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
 
@@ -107,6 +110,7 @@ def mask_fix(ctx: FunctionContext, call: ast.Call, mask: ast.keyword) -> tuple[F
     statement = enclosing_statement(ctx, call)
     if isinstance(statement, ast.Assign) and statement.value is call:
         operands += statement.targets  # `t[...] = op(..., mask=m)`: the mask covers the write too
+    addressed: set[Axis] = set()
     for subscript in (n for root in operands for n in walk_cached(root) if isinstance(n, ast.Subscript)):
         elements = subscript.slice.elts if isinstance(subscript.slice, ast.Tuple) else [subscript.slice]
         for element in elements:
@@ -116,6 +120,11 @@ def mask_fix(ctx: FunctionContext, call: ast.Call, mask: ast.keyword) -> tuple[F
                 return ()
             if isinstance(clamped, str):
                 edits.append(Edit(ctx.span(element), clamped))
+                addressed |= {a for a, _ in value.terms}  # type: ignore[union-attr]
+    others = _grid_free_operands(grid, call, operands, bounds, addressed)
+    if others is None:
+        return ()
+    edits += others
     if not conditions:
         title = "Remove `mask=` and clamp the masked slices with `min(...)` (check: tiles shrink to the in-bounds part)"
         return (Fix(title, tuple(edits), Applicability.UNSAFE),)
@@ -124,6 +133,14 @@ def mask_fix(ctx: FunctionContext, call: ast.Call, mask: ast.keyword) -> tuple[F
         return ()
     title = "Remove `mask=` and run the statement under `if` (check: the condition is known at compile time)"
     return (Fix(title, (wrapped,), Applicability.UNSAFE),)
+
+
+def _grid_free_operands(
+    grid: GridModel, call: ast.Call, operands: list[ast.expr], bounds: Bounds, addressed: set[Axis]
+) -> list[Edit] | None:
+    """Clamps of the operands no grid addresses; None when a bound cannot be applied exactly."""
+    clamp = grid_free_clamp(grid.ctx, call, bounds, addressed)
+    return operand_edits(grid, call, operands, clamp, bounds) if clamp is not None else None
 
 
 def _clamped(ctx: FunctionContext, value: Value | None, bounds: Bounds) -> str | bool:

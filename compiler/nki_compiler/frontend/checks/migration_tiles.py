@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext
+from nki_compiler.frontend.checks.migration_advice import allocator_notes, mask_notes, par_dim_notes
 from nki_compiler.frontend.checks.migration_common import (
     ALLOCATORS,
     Allocation,
@@ -29,6 +30,7 @@ from nki_compiler.frontend.checks.migration_common import (
     module_alias,
     parent_of,
 )
+from nki_compiler.frontend.checks.migration_grid_advice import grid_blocker_notes
 from nki_compiler.frontend.checks.migration_grids import grid_fix
 from nki_compiler.frontend.checks.migration_isa import _isa_signature
 from nki_compiler.frontend.checks.migration_masks import mask_fix
@@ -106,8 +108,8 @@ def _allocate_fix(
         return ()
     known = {k.arg: k.value for k in call.keywords if k.arg is not None and k.arg in signature.parameters}
     dtype_kw = keyword(call, "dtype")
-    if len(known) != len(call.keywords) - (dtype_kw is not None):
-        return ()
+    if len(known) != len(call.keywords) - (dtype_kw is not None) - (keyword(call, "mask") is not None):
+        return ()  # `mask=` stays on the call (NKI540 clamps `dst` and the operands next)
     try:
         bound = signature.bind(_DST, *call.args, **known).arguments
     except TypeError:
@@ -334,13 +336,14 @@ def legacy_allocation(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Call)
     name = called(ctx, node) or ""
     if name == "nki.language.par_dim":
-        ctx.report("NKI547", node, fixes=_unwrap_par_dim(ctx, node))
+        fixes = _unwrap_par_dim(ctx, node)
+        ctx.report("NKI547", node, fixes=fixes, notes=() if fixes else par_dim_notes(ctx, node))
     elif isinstance(node.func, ast.Attribute) and node.func.attr == "mod_alloc":
         owner = canonical(ctx, node.func.value) or ""
         if owner.startswith("nki.compiler."):
-            ctx.report("NKI547", node)
+            ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
     elif name.startswith("nki.") and name.rsplit(".", 1)[-1] == "sb_mod":
-        ctx.report("NKI547", node)
+        ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
 
 
 def _unwrap_par_dim(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
@@ -429,7 +432,8 @@ def _folded_subscript(
 def index_grid(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Attribute)
     if canonical(ctx, node) in ("nki.language.arange", "nki.language.mgrid"):
-        ctx.report("NKI539", node, fixes=grid_fix(ctx, node))
+        fixes = grid_fix(ctx, node)
+        ctx.report("NKI539", node, fixes=fixes, notes=() if fixes else grid_blocker_notes(ctx, node))
 
 
 @legacy(ast.Name)
@@ -440,7 +444,8 @@ def index_grid_bare(ctx: FunctionContext, node: ast.AST) -> None:
         "nki.language.arange",
         "nki.language.mgrid",
     ):
-        ctx.report("NKI539", node, fixes=grid_fix(ctx, node))
+        fixes = grid_fix(ctx, node)
+        ctx.report("NKI539", node, fixes=fixes, notes=() if fixes else grid_blocker_notes(ctx, node))
 
 
 @legacy(ast.Call)
@@ -449,4 +454,5 @@ def mask_argument(ctx: FunctionContext, node: ast.AST) -> None:
     mask = keyword(node, "mask")
     name = called(ctx, node) or ""
     if mask is not None and name.startswith(("nki.language.", "nki.isa.")):
-        ctx.report("NKI540", mask, fixes=mask_fix(ctx, node, mask))
+        fixes = mask_fix(ctx, node, mask)
+        ctx.report("NKI540", mask, fixes=fixes, notes=() if fixes else mask_notes(ctx, mask))

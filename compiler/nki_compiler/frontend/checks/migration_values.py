@@ -10,6 +10,7 @@ import functools
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext, on
+from nki_compiler.frontend.checks.migration_advice import loop_reduce_notes
 from nki_compiler.frontend.checks.migration_common import alone_on_lines, canonical, legacy, module_alias
 from nki_compiler.frontend.checks.migration_entry import isa_name
 from nki_compiler.frontend.checks.migration_stores import certainly_tile
@@ -129,14 +130,15 @@ def loop_reduce(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Call)
     if canonical(ctx, node.func) != "nki.language.loop_reduce":
         return
-    ctx.report("NKI539", node.func, fixes=_loop_reduce_fix(ctx, node))
+    fixes = _loop_reduce_fix(ctx, node)
+    ctx.report("NKI539", node.func, fixes=fixes, notes=() if fixes else loop_reduce_notes(ctx, node))
 
 
 def _loop_reduce_fix(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
     statement = ctx.parent(call)
     (nisa, imports), nl = isa_name(ctx), module_alias(ctx, "nki.language")
     op = next((k.value for k in call.keywords if k.arg == "op"), call.args[1] if len(call.args) > 1 else None)
-    allowed = {"x", "op", "loop_indices", "dtype"}
+    allowed = {"x", "op", "loop_indices", "dtype", "name"}
     if (
         not isinstance(statement, ast.Assign)
         or statement.value is not call
@@ -152,7 +154,11 @@ def _loop_reduce_fix(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
     ):
         return ()
     target = ctx.text(statement.targets[0])
-    new = f"{nisa}.tensor_tensor(dst={target}, data1={ctx.text(call.args[0])}, data2={target}, op={ctx.text(op)})"
+    label = next((f", name={ctx.text(k.value)}" for k in call.keywords if k.arg == "name"), "")
+    new = (
+        f"{nisa}.tensor_tensor(dst={target}, data1={ctx.text(call.args[0])}, data2={target}, "
+        f"op={ctx.text(op)}{label})"
+    )
     title = f"Accumulate with `{nisa}.tensor_tensor` (check: `{target}` holds the initial value, e.g. zeros)"
     return (Fix(title, (*imports, Edit(ctx.span(statement), new)), Applicability.UNSAFE),)
 
