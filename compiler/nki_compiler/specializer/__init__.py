@@ -11,9 +11,6 @@ Never imports or executes user code: see `specializer.interpreter`.
 from __future__ import annotations
 
 import ast
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +18,7 @@ from nki_compiler.diagnostics.codes import rule
 from nki_compiler.diagnostics.model import Diagnostic
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.workspace import Workspace
+from nki_compiler.gc_pause import cyclic_gc_paused
 from nki_compiler.ir.program import Program
 from nki_compiler.source import Span
 from nki_compiler.specializer.emit import BudgetExceeded, Budgets, Builder, TensorFact
@@ -73,7 +71,7 @@ def specialize(
     _bind_arguments(interp, frame, node, arguments)
     failed = False
     try:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             interp.run_block(frame, node.body)
     except _Return as result:
         program.outputs = _outputs(result.value)
@@ -134,20 +132,6 @@ def _bind_arguments(
         builder.record(frame.module.path, interp.span(frame, param), value)
         bound.append((param.arg, value.pattern() if isinstance(value, Tensor) else value))
     builder.program.arguments = tuple(bound)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Unrolling creates a long-lived object or more per instruction: the cyclic collector would walk
-    them all again at every full collection (a third of the run time). Reference counting still frees
-    everything short-lived; cycles wait for the next collection after specialization."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _outputs(value: Any) -> tuple[Any, ...]:
