@@ -15,11 +15,13 @@ opened files do not pause it: opening hundreds of files in a row would raise the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
 from collections.abc import Callable
 
+from nki_compiler.gc_pause import cyclic_gc_paused
 from nki_compiler.version import __version__
 
 log = logging.getLogger(__name__)
@@ -74,16 +76,11 @@ class Scheduler:
         clock = time.monotonic()
         for path in paths:
             self._last_run[path] = clock
-        collecting = gc.isenabled()
-        if typing:
-            gc.disable()
         try:
-            self._run(paths)
+            with cyclic_gc_paused() if typing else contextlib.nullcontext():
+                self._run(paths)
         except Exception:  # a failed run must not stop later ones
             log.exception("nki-ls %s: diagnostics run failed", __version__)
-        finally:
-            if collecting:
-                gc.enable()
 
     @staticmethod
     def _loop() -> asyncio.AbstractEventLoop:

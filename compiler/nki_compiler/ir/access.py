@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from nki_compiler.ir.slots import slot_setters
+
 ON_CHIP = frozenset({"sbuf", "psum"})
 HBM = frozenset({"private_hbm", "shared_hbm"})
 
@@ -32,7 +34,7 @@ def dtype_bytes(dtype: str) -> int | None:
     return DTYPE_BYTES.get(str(dtype))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Storage:
     """One allocation. `kind` says where it comes from: `arg`, `alloc`, `output` (shared_hbm alloc)."""
 
@@ -43,6 +45,25 @@ class Storage:
     buffer: str  # sbuf | psum | private_hbm | shared_hbm
     kind: str = "alloc"
     address: tuple[int, int] | None = None
+
+    def __init__(
+        self,
+        id: int,  # noqa: A002  (the field's name)
+        name: str,
+        shape: tuple[int, ...],
+        dtype: str,
+        buffer: str,
+        kind: str = "alloc",
+        address: tuple[int, int] | None = None,
+    ) -> None:
+        set_id, set_name, set_shape, set_dtype, set_buffer, set_kind, set_address = _STORAGE_SETTERS
+        set_id(self, id)
+        set_name(self, name)
+        set_shape(self, shape)
+        set_dtype(self, dtype)
+        set_buffer(self, buffer)
+        set_kind(self, kind)
+        set_address(self, address)
 
     @property
     def on_chip(self) -> bool:
@@ -60,6 +81,9 @@ class Storage:
     @property
     def label(self) -> str:
         return f"%{self.name}" if self.name else f"%t{self.id}"
+
+
+_STORAGE_SETTERS = slot_setters(Storage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +127,7 @@ class TensorIndirection:
         return f"indirect={self.value.text()} n={self.num_elem} G={self.group}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AccessPattern:
     """`storage` viewed as `pairs` ([stride, count] per dim, outermost first) from element `offset`."""
 
@@ -113,6 +137,23 @@ class AccessPattern:
     dtype: str
     indirect: bool = False
     dynamic: DynamicOffset | TensorIndirection | None = None
+
+    def __init__(
+        self,
+        storage: Storage,
+        offset: int,
+        pairs: tuple[tuple[int, int], ...],
+        dtype: str,
+        indirect: bool = False,
+        dynamic: DynamicOffset | TensorIndirection | None = None,
+    ) -> None:
+        set_storage, set_offset, set_pairs, set_dtype, set_indirect, set_dynamic = _PATTERN_SETTERS
+        set_storage(self, storage)
+        set_offset(self, offset)
+        set_pairs(self, pairs)
+        set_dtype(self, dtype)
+        set_indirect(self, indirect)
+        set_dynamic(self, dynamic)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -168,6 +209,9 @@ class AccessPattern:
         suffix = f" as {self.dtype}" if self.dtype != self.storage.dtype else ""
         marker = f" {self.dynamic.text()}" if self.dynamic else " indirect" if self.indirect else ""
         return f"{self.storage.label}[{self.offset}; {pattern}]{suffix}{marker}"
+
+
+_PATTERN_SETTERS = slot_setters(AccessPattern)
 
 
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:

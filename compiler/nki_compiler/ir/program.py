@@ -14,6 +14,7 @@ from typing import Any
 
 from nki_compiler.ir.access import AccessPattern, Storage
 from nki_compiler.ir.opcodes import Opcode
+from nki_compiler.ir.slots import slot_setters
 from nki_compiler.source import Span
 
 
@@ -39,7 +40,7 @@ class Origin:
     chain: tuple[tuple[str, str, Span], ...] = ()  # (function name, path, call span)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Instruction:
     opcode: Opcode
     operands: tuple[tuple[str, Any], ...]
@@ -47,6 +48,23 @@ class Instruction:
     name: str | None = None  # the user's `name=` (scheduling label)
     id: int = field(default=-1, compare=False)  # emission number, the key of `Program.depends_on`
     no_reorder: int | None = None  # the outermost `nl.no_reorder()` region it was emitted in
+
+    def __init__(
+        self,
+        opcode: Opcode,
+        operands: tuple[tuple[str, Any], ...],
+        origin: Origin,
+        name: str | None = None,
+        id: int = -1,  # noqa: A002  (the field's name)
+        no_reorder: int | None = None,
+    ) -> None:
+        set_opcode, set_operands, set_origin, set_name, set_id, set_no_reorder = _INSTRUCTION_SETTERS
+        set_opcode(self, opcode)
+        set_operands(self, operands)
+        set_origin(self, origin)
+        set_name(self, name)
+        set_id(self, id)
+        set_no_reorder(self, no_reorder)
 
     def operand(self, key: str, default: Any = None) -> Any:
         for name, value in self.operands:
@@ -63,6 +81,9 @@ class Instruction:
             for item in value if isinstance(value, tuple) else (value,):
                 if isinstance(item, AccessPattern):
                     yield name, item
+
+
+_INSTRUCTION_SETTERS = slot_setters(Instruction)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,15 +180,10 @@ def _call_site(
 
 def _handler(module: str, name: str) -> Callable[[Call, Any], Any]:
     if module == "nki.isa":
-        return lambda call, obj: _isa(call)
+        return _isa
     if module != "nki.language":
         return lambda call, obj: UNKNOWN
-    from nki_compiler.specializer import lowering
-
-    lowered = lowering.HANDLERS.get(name)
-    if lowered is not None and name not in _DECIDED_BEFORE_LOWERING:
-        return lambda call, obj: lowered(call)
-    return _language
+    return _language_handler(name)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -204,29 +199,39 @@ def _has_dst(obj: Any) -> bool:
 
 
 # -- nki.isa ---------------------------------------------------------------------------------------------
-def _isa(call: Call) -> Any:
+def _isa(call: Call, obj: Any = None) -> Any:
     name = call.name
-    if name == "get_nc_version":
-        return getattr(nisa.nc_version, _VERSIONS.get(call.interp.target, "gen3"))
-    if name == "get_nc_sub_version":
-        return 0
-    if name == "register_alloc":
-        register = call.interp.builder.register()
-        call.emit(Opcode.REGISTER_ALLOC, {"dst": register, "x": call.get("x")})
-        return register
+    special = _ISA_QUERIES.get(name)
+    if special is not None:
+        return special(call)
     opcode = BY_NAME.get(name)
     if opcode is None:
         return UNKNOWN
-    operands = {}
-    for key, value in call.values.items():
+    values = call.values
+    for key, value in values.items():
         if isinstance(value, InstructionHandle):
             call.interp.report("NKI401", call.frame, call.nodes.get(key, call.node), op=value.opcode)
             return InstructionHandle(name, call.node)
-        if key != "name":
-            operands[key] = value
-    check_instruction(call.interp, call.frame, name, call.node, call.values, call.nodes)
-    instruction = call.emit(opcode, bind_groups(name, operands), call.get("name"))
+    operands = {k: v for k, v in values.items() if k != "name"} if "name" in values else dict(values)
+    check_instruction(call.interp, call.frame, name, call.node, values, call.nodes)
+    instruction = call.emit(opcode, bind_groups(name, operands), values.get("name"))
     return InstructionHandle(name, call.node, instruction.id)
+
+
+def _nc_version(call: Call) -> Any:
+    return getattr(nisa.nc_version, _VERSIONS.get(call.interp.target, "gen3"))
+
+
+def _register_alloc(call: Call) -> Any:
+    register = call.interp.builder.register()
+    call.emit(Opcode.REGISTER_ALLOC, {"dst": register, "x": call.get("x")})
+    return register
+
+
+#: `nisa` calls that are not one plain instruction
+_ISA_QUERIES: dict[str, Callable[[Call], Any]] = {
+    "get_nc_version": _nc_version, "get_nc_sub_version": lambda call: 0, "register_alloc": _register_alloc,
+}  # fmt: skip
 
 
 def depends_on(interp: Interpreter, handle: InstructionHandle, producers: list[Any]) -> InstructionHandle:
@@ -237,58 +242,74 @@ def depends_on(interp: Interpreter, handle: InstructionHandle, producers: list[A
 
 
 # -- nki.language ----------------------------------------------------------------------------------------
-#: the names `_language` answers before it looks for a `lowering` handler
-_DECIDED_BEFORE_LOWERING = _RANGES | _PREDICATES | {
-    "dynamic_range", "ds", "program_id", "num_programs", "program_ndim", "no_reorder", "fori_loop", "while_loop",
-}  # fmt: skip
-
-
-def _language(call: Call, obj: Any) -> Any:
-    name = call.name
-    if name in _RANGES:
-        args = [call.get(k) for k in ("start", "stop", "step") if k in call.values]
-        args = [a for a in args if a is not None]
-        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-            return UNKNOWN
-        return range(*args)
-    if name == "dynamic_range":
-        start, stop = call.get("start"), call.get("stop")
-        return (
-            DynamicRange(0, start, call.get("step", 1))
-            if stop is None
-            else DynamicRange(start, stop, call.get("step", 1))
-        )
-    if name == "ds":
-        start, size = call.get("start"), call.get("size")
-        return slice(start, start + size) if isinstance(start, int) and isinstance(size, int) else UNKNOWN
-    if name in _PREDICATES:
-        buffer = call.get("buffer")
-        return obj(buffer) if isinstance(buffer, nl.MemoryRegion) else UNKNOWN
-    if name == "program_id":
-        return call.interp.program_id if call.get("axis", 0) == 0 else UNKNOWN
-    if name in ("num_programs",):
-        return call.interp.num_programs if call.get("axes", 0) in (0, None) else UNKNOWN
-    if name == "program_ndim":
-        return 1 if call.interp.num_programs > 1 else 0
-    if name == "no_reorder":
-        return ContextManager("no_reorder")
-    if name == "fori_loop":
-        return fori_loop(call)
-    if name == "while_loop":
-        return while_loop(call)
+def _language_handler(name: str) -> Callable[[Call, Any], Any]:
+    """The handler of `nl.<name>`, decided once per call site."""
+    decided = _DECIDED.get(name)
+    if decided is not None:
+        return decided
     from nki_compiler.specializer import lowering
 
-    handler = lowering.HANDLERS.get(name)
-    if handler is not None:
-        return handler(call)
+    lowered = lowering.HANDLERS.get(name)
+    if lowered is not None:
+        return lambda call, obj: lowered(call)
     if name in _BINARY:
-        check_language_operator(call.interp, call.frame, name, call.node)
-        return lowering.binary(call, obj)
+
+        def binary(call: Call, obj: Any) -> Any:
+            check_language_operator(call.interp, call.frame, name, call.node)
+            return lowering.binary(call, obj)
+
+        return binary
     if name in _UNARY:
-        return lowering.unary(call, obj)
+        return lowering.unary
     if name in _REDUCE:
-        return lowering.reduce(call, getattr(nl, _REDUCE[name]))
-    return UNKNOWN
+        op = getattr(nl, _REDUCE[name])
+        return lambda call, obj: lowering.reduce(call, op)
+    return lambda call, obj: UNKNOWN
+
+
+def _range(call: Call, obj: Any) -> Any:
+    args = [call.get(k) for k in ("start", "stop", "step") if k in call.values]
+    args = [a for a in args if a is not None]
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return UNKNOWN
+    return range(*args)
+
+
+def _dynamic_range(call: Call, obj: Any) -> Any:
+    start, stop = call.get("start"), call.get("stop")
+    return (
+        DynamicRange(0, start, call.get("step", 1))
+        if stop is None
+        else DynamicRange(start, stop, call.get("step", 1))
+    )
+
+
+def _ds(call: Call, obj: Any) -> Any:
+    start, size = call.get("start"), call.get("size")
+    return slice(start, start + size) if isinstance(start, int) and isinstance(size, int) else UNKNOWN
+
+
+def _predicate(call: Call, obj: Any) -> Any:
+    buffer = call.get("buffer")
+    return obj(buffer) if isinstance(buffer, nl.MemoryRegion) else UNKNOWN
+
+
+def _program_id(call: Call, obj: Any) -> Any:
+    return call.interp.program_id if call.get("axis", 0) == 0 else UNKNOWN
+
+
+def _num_programs(call: Call, obj: Any) -> Any:
+    return call.interp.num_programs if call.get("axes", 0) in (0, None) else UNKNOWN
+
+
+#: `nl` names answered here, before any `lowering` handler
+_DECIDED: dict[str, Callable[[Call, Any], Any]] = {
+    **dict.fromkeys(_RANGES, _range), **dict.fromkeys(_PREDICATES, _predicate),
+    "dynamic_range": _dynamic_range, "ds": _ds, "program_id": _program_id, "num_programs": _num_programs,
+    "program_ndim": lambda call, obj: 1 if call.interp.num_programs > 1 else 0,
+    "no_reorder": lambda call, obj: ContextManager("no_reorder"),
+    "fori_loop": lambda call, obj: fori_loop(call), "while_loop": lambda call, obj: while_loop(call),
+}  # fmt: skip
 
 
 def dtype_name(value: Any) -> str | None:

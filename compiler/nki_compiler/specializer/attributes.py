@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+import nki.language as nl
 from nki_compiler.specializer.facts import UNKNOWN_DTYPE
 from nki_compiler.specializer.interpreter import (
     _DICT_METHODS,
@@ -83,8 +84,6 @@ def _tensor_attribute(tensor: Tensor, attr: str) -> Any:
     if attr == "dtype":
         return _dtype_object(tensor.dtype)
     if attr == "buffer":
-        import nki.language as nl
-
         return nl.MemoryRegion(tensor.buffer)
     return getattr(tensor, attr)
 
@@ -92,8 +91,6 @@ def _tensor_attribute(tensor: Tensor, attr: str) -> Any:
 def _dtype_object(name: str) -> Any:
     if name == UNKNOWN_DTYPE:
         return UNKNOWN
-    import nki.language as nl
-
     return getattr(nl, name, name)
 
 

@@ -6,7 +6,9 @@ is known (no false errors)."""
 from __future__ import annotations
 
 import ast
+import enum
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from nki_compiler.specializer.generations import check_generation
 from nki_compiler.specializer.indirection import check_operands as check_indirect_operands
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.tensors import Tensor
+from nki_compiler.specializer.values import Unknown, RegisterValue
 
 Values = dict[str, Any]
 Nodes = dict[str, ast.AST]
@@ -92,7 +95,6 @@ class ContractChecker:
         ):
             self.report("NKI403", "dst")
         self._matmul_modes(stationary, moving)
-        self._accumulate(dst)
 
     def _matmul_modes(self, stationary: Tensor | None, moving: Tensor | None) -> None:
         position, size = self.values.get("tile_position", ()), self.values.get("tile_size", ())
@@ -107,7 +109,9 @@ class ContractChecker:
             if {stationary.dtype, moving.dtype} == {"float8_e4m3", "float8_e4m3fn"}:
                 self.report("NKI405", "moving")
 
-    def _accumulate(self, dst: Tensor | None) -> None:
+    def accumulate(self) -> None:
+        """NKI406 (after the other `nc_matmul` checks): reads and updates which PSUM tiles a matmul wrote."""
+        dst = self.tensor("dst")
         if dst is None:
             return
         done = self.interp.builder.psum_matmul_written
@@ -155,6 +159,7 @@ class ContractChecker:
             self.report("NKI415", "oob_mode")
 
 
+#: checks that depend only on the instruction's values and the target (their outcome is memoised)
 CHECKS: dict[str, Callable[[ContractChecker], None]] = {
     "nc_matmul": ContractChecker.nc_matmul,
     "register_load": ContractChecker.register_load,
@@ -163,6 +168,8 @@ CHECKS: dict[str, Callable[[ContractChecker], None]] = {
     "dma_copy": ContractChecker.dma_copy,
     "dma_compute": ContractChecker.dma_compute,
 }
+#: checks that read or update what earlier instructions did (run every time, after the others)
+STATEFUL_CHECKS: dict[str, Callable[[ContractChecker], None]] = {"nc_matmul": ContractChecker.accumulate}
 
 
 def check_instruction(
@@ -170,8 +177,47 @@ def check_instruction(
 ) -> None:
     checker = ContractChecker(interp, frame, call, values, nodes)
     checker.uninitialized_reads()
-    check_generation(interp, frame, name, call, values, nodes)
-    check_indirect_operands(interp, frame, name, call, values, nodes)
-    specific = CHECKS.get(name)
-    if specific is not None:
-        specific(checker)
+    key = values_key(name, values)
+    if key is None or key not in interp.clean_checks:
+        reported = interp.reports
+        check_generation(interp, frame, name, call, values, nodes)
+        check_indirect_operands(interp, frame, name, call, values, nodes)
+        specific = CHECKS.get(name)
+        if specific is not None:
+            specific(checker)
+        if key is not None and interp.reports == reported:
+            interp.clean_checks.add(key)  # the same values pass again: nothing to check
+    stateful = STATEFUL_CHECKS.get(name)
+    if stateful is not None:
+        stateful(checker)
+
+
+_SCALARS = frozenset({bool, int, float, str, type(None), Unknown, RegisterValue, types.FunctionType})
+_LONGEST = 64
+
+
+def values_key(name: str, values: Values) -> tuple[Any, ...] | None:
+    """Everything the value checks read from the instruction's values (tensors by buffer, view pairs,
+    dtype and indirection flag), hashable; None when a value is of a kind they may read more of."""
+    parts: list[Any] = [name]
+    for key, value in values.items():
+        part = _value_key(value)
+        if part is None:
+            return None
+        parts.append(key)
+        parts.append(part)
+    return tuple(parts)
+
+
+def _value_key(value: Any) -> Any:
+    kind = type(value)
+    if kind is Tensor:
+        if value.indirection is not None:
+            return None
+        return (value.storage.buffer, value.dims, value.dtype, value.indirect)
+    if kind in _SCALARS or isinstance(value, (str, enum.Enum)):
+        return (kind, value)
+    if (kind is tuple or kind is list) and len(value) <= _LONGEST:
+        parts = [_value_key(item) for item in value]
+        return None if None in parts else (kind, *parts)
+    return None

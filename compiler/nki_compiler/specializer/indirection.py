@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from nki_compiler.ir.access import AccessPattern, TensorIndirection
+from nki_compiler.specializer.tensors import Tensor, ViewError
 from nki_compiler.specializer.values import UNKNOWN
 
 if TYPE_CHECKING:
     from nki_compiler.specializer.interpreter import Frame, Interpreter
-    from nki_compiler.specializer.tensors import Tensor
 
 VECTOR_GROUP = 16
 TENSOR_ENGINE_GROUP = 32
@@ -67,8 +67,6 @@ class Indirection:
 
 def indirect(source: Tensor, index: Any, num_elem: Any = None) -> Any:
     """`source.indirect(index, num_elem)`: a `(P, num_elem)` view (`ViewError` on a known violation)."""
-    from nki_compiler.specializer.tensors import Tensor, ViewError
-
     if source.indirect:
         raise ViewError("NKI311", t=source.name or "tensor")
     if not source.on_chip:
@@ -98,13 +96,13 @@ def indirect(source: Tensor, index: Any, num_elem: Any = None) -> Any:
 
 def bind_groups(name: str, operands: dict[str, Any]) -> dict[str, Any]:
     """The operands with each indirect view's snake-order group fixed by the engine of `name`."""
-    from nki_compiler.specializer.tensors import Tensor
-
     if name not in TENSOR_ENGINE:
         return operands
-    bound = dict(operands)
+    bound = operands
     for key, value in operands.items():
         if isinstance(value, Tensor) and value.indirection is not None:
+            if bound is operands:
+                bound = dict(operands)
             indirection = replace(value.indirection, group=TENSOR_ENGINE_GROUP)
             bound[key] = replace(value, indirection=indirection)
     return bound
@@ -119,8 +117,6 @@ def check_operands(
     nodes: dict[str, ast.AST],
 ) -> None:
     """NKI416 for an indirect view where `nisa.<name>` does not take one (operand, engine, tiling, dtype)."""
-    from nki_compiler.specializer.tensors import Tensor
-
     indirect = {k: v for k, v in values.items() if isinstance(v, Tensor) and v.indirection is not None}
     if not indirect:
         return
@@ -178,8 +174,6 @@ def _matmul_mx_restrictions(values: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("tile_position", "tile_size"):
         if _given(values.get(key)):
             found.append((key, "nc_matmul_mx with .indirect() operands cannot be tiled"))
-    from nki_compiler.specializer.tensors import Tensor
-
     for data, scale in (("stationary", "stationary_scale"), ("moving", "moving_scale")):
         pair = values.get(data), values.get(scale)
         if all(isinstance(v, Tensor) for v in pair) and _index_of(pair[0]) != _index_of(pair[1]):

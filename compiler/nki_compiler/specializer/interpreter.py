@@ -132,6 +132,8 @@ class Interpreter:
         default_factory=dict
     )
     api_sites: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # `specializer.api` call sites
+    reports: int = 0  # `report` calls so far, reported or not (a check that made none passed)
+    clean_checks: set[tuple[Any, ...]] = field(default_factory=set)  # `contracts.values_key`s that passed
 
     # -- diagnostics ---------------------------------------------------------------------------------
     def span(self, frame: Frame, node: ast.AST) -> Span:
@@ -152,6 +154,7 @@ class Interpreter:
         fixes: tuple[Fix, ...] = (),
         **params: Any,
     ) -> None:
+        self.reports += 1
         r = rule(code)
         if r.severity is None or r.opt_in:
             return

@@ -27,8 +27,10 @@ def allocate(
     address: Any = None,
     shape_key: str = "shape",
 ) -> Any:
-    shape = _without_block_dims(call, shape, shape_key)
-    dims, kind, memory = shape_tuple(shape), dtype_name(dtype), buffer_name(buffer)
+    dims = shape_tuple(shape)
+    if dims is None:  # a shape of ints has no `nl.par_dim`
+        dims = shape_tuple(_without_block_dims(call, shape, shape_key))
+    kind, memory = dtype_name(dtype), buffer_name(buffer)
     if dims is None or kind is None or memory is None:
         call.interp.builder.complete = False
         return UNKNOWN

@@ -39,8 +39,7 @@ def _reduce_res(opcode: str, reduce_res: Any, partitions: int) -> TensorView | N
 
 
 def _lane_reduce(op: str, values: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return REDUCE_UFUNCS[op].reduce(values.astype(np.float32), axis=1).astype(np.float32)
+    return REDUCE_UFUNCS[op].reduce(values.astype(np.float32), axis=1).astype(np.float32)
 
 
 @instruction
@@ -129,8 +128,7 @@ def exponential(
     require(cmd == "load_reduce" or float(reduce_init) == 0.0, opcode, "reduce_init needs reduce_cmd=load_reduce",
             "§4.3 reduce_init only with load_reduce")  # fmt: skip
     P = dst.partitions
-    with np.errstate(all="ignore"):
-        values = np.exp(read_pf(src) - scalar_or_column(opcode, "max_value", max_value, P)).astype(np.float32)
+    values = np.exp(read_pf(src) - scalar_or_column(opcode, "max_value", max_value, P)).astype(np.float32)
     write_pf(dst, values)
     lanes = update_accumulator(core.vector_acc, P, cmd, "add", _lane_reduce("add", values),
                                np.full(P, np.float32(reduce_init)))  # fmt: skip

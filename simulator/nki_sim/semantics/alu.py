@@ -1,7 +1,8 @@
 """Operator tables as data: ALU operators (nki-api.md §4.0.2) and activation functions (§4.0.3).
 
 Arithmetic operators take and return fp32 arrays. Bitvec operators work on raw integer bits (int64 holding
-the unsigned bit pattern of the operand's width) and are bit-exact.
+the unsigned bit pattern of the operand's width) and are bit-exact. Everything here runs with NumPy's
+floating-point errors ignored, which `execute` and a simulated run set once for all instructions.
 """
 
 from __future__ import annotations
@@ -59,10 +60,9 @@ def _abs_pick(larger: bool) -> Callable[[Array, Array], Array]:
     return pick
 
 
-def _safe(fn: Callable[..., Array]) -> Callable[..., Array]:
+def _fp32_result(fn: Callable[..., Array]) -> Callable[..., Array]:
     def run(*args: Array) -> Array:
-        with np.errstate(all="ignore"):
-            return np.asarray(fn(*args), dtype=F32)
+        return np.asarray(fn(*args), dtype=F32)
 
     return run
 
@@ -82,11 +82,11 @@ _OPS = [
     AluOp("bitwise_xor", "bitvec", np.bitwise_xor, True, 0),
     AluOp("left_shift", "bitvec", _shift_left),
     AluOp("right_shift", "bitvec", _shift_right),
-    AluOp("add", "arith", _safe(np.add), True, 0.0, ufunc=np.add),
-    AluOp("subtract", "arith", _safe(np.subtract), True, 0.0, ufunc=np.subtract),
-    AluOp("multiply", "arith", _safe(np.multiply), True, 1.0, ufunc=np.multiply),
-    AluOp("maximum", "arith", _safe(np.maximum), True, -np.inf, ufunc=np.maximum),
-    AluOp("minimum", "arith", _safe(np.minimum), True, np.inf, ufunc=np.minimum),
+    AluOp("add", "arith", _fp32_result(np.add), True, 0.0, ufunc=np.add),
+    AluOp("subtract", "arith", _fp32_result(np.subtract), True, 0.0, ufunc=np.subtract),
+    AluOp("multiply", "arith", _fp32_result(np.multiply), True, 1.0, ufunc=np.multiply),
+    AluOp("maximum", "arith", _fp32_result(np.maximum), True, -np.inf, ufunc=np.maximum),
+    AluOp("minimum", "arith", _fp32_result(np.minimum), True, np.inf, ufunc=np.minimum),
     AluOp("equal", "arith", _cmp(np.equal)),
     AluOp("not_equal", "arith", _cmp(np.not_equal)),
     AluOp("greater_equal", "arith", _cmp(np.greater_equal)),
@@ -96,15 +96,15 @@ _OPS = [
     AluOp("logical_and", "arith", lambda a, b: (_bool(a) & _bool(b)).astype(F32), True, 1.0),
     AluOp("logical_or", "arith", lambda a, b: (_bool(a) | _bool(b)).astype(F32), True, 0.0),
     AluOp("logical_xor", "arith", lambda a, b: (_bool(a) ^ _bool(b)).astype(F32), True, 0.0),
-    AluOp("power", "arith", _safe(np.power), ufunc=np.power),
-    AluOp("divide", "arith", _safe(np.divide), ufunc=np.divide),
+    AluOp("power", "arith", _fp32_result(np.power), ufunc=np.power),
+    AluOp("divide", "arith", _fp32_result(np.divide), ufunc=np.divide),
     AluOp("abs_max", "arith", _abs_pick(True), min_generation=4),
     AluOp("abs_min", "arith", _abs_pick(False), min_generation=4),
-    AluOp("abs", "unary", _safe(np.abs)),
-    AluOp("square", "unary", _safe(np.square)),
-    AluOp("relu", "unary", _safe(lambda x: np.maximum(x, F32(0)))),
-    AluOp("rsqrt", "unary", _safe(lambda x: F32(1) / np.sqrt(x))),
-    AluOp("reciprocal", "unary", _safe(lambda x: F32(1) / x)),
+    AluOp("abs", "unary", _fp32_result(np.abs)),
+    AluOp("square", "unary", _fp32_result(np.square)),
+    AluOp("relu", "unary", _fp32_result(lambda x: np.maximum(x, F32(0)))),
+    AluOp("rsqrt", "unary", _fp32_result(lambda x: F32(1) / np.sqrt(x))),
+    AluOp("reciprocal", "unary", _fp32_result(lambda x: F32(1) / x)),
 ]
 ALU_OPS: dict[str, AluOp] = {op.name: op for op in _OPS}
 _ALU_ALIASES = {"max": "maximum", "min": "minimum"}
@@ -215,8 +215,7 @@ _FP32_EXACT = ("copy", "identity", "bypass", "square", "relu", "abs", "negative"
 
 def _in_fp32(fn: Callable[..., Array]) -> Callable[..., Array]:
     def run(x: Array) -> Array:
-        with np.errstate(all="ignore"):
-            return np.asarray(fn(np.asarray(x, dtype=F32)), dtype=F32)
+        return np.asarray(fn(np.asarray(x, dtype=F32)), dtype=F32)
 
     return run
 
@@ -227,8 +226,7 @@ ACTIVATIONS: dict[str, Callable[..., Array]] = {
 
 
 def _run_activation(fn: Callable[..., Array], x: Array, *extra: Array) -> Array:
-    with np.errstate(all="ignore"):
-        return np.asarray(fn(np.asarray(x, dtype=np.float64), *extra), dtype=F32)
+    return np.asarray(fn(np.asarray(x, dtype=np.float64), *extra), dtype=F32)
 
 
 def activation_fn(name: str | None) -> Callable[..., Array] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from nki_sim.views import TensorView
 __all__ = [
     "Core", "TensorView", "name_of", "require", "require_target", "require_buffer", "require_same_pf",
     "read", "read_pf", "write", "write_pf", "fp32_in", "fp32_out", "scalar_or_column", "require_dtype", "reduce_cmd_name",
+    "copy_values", "copying", "require_column", "scalar_reader",
 ]  # fmt: skip
 
 Scalar = float | int
@@ -84,6 +86,44 @@ def require_not_both_psum(opcode: str, **tiles: TensorView | Any) -> None:
     )
 
 
+def copying(dst: TensorView, src: TensorView) -> Callable[[Core, dict[str, Any]], None]:
+    """The work of `copy_values(t["dst"], t["src"])` for views laid out like `dst` and `src` (a prepared
+    instruction's): a plain assignment for equal dtypes, one NumPy cast where that rounds exactly like
+    `write(dst, read(src))`, else `copy_values` itself."""
+    if dst.dtype == src.dtype and dst.array.dtype == src.array.dtype:
+        return _assign if dst.shape == src.shape else _assign_reshaped
+    if _casts_like_write(dst, src):
+        return _cast_reshaped
+    return lambda core, t: copy_values(t["dst"], t["src"])
+
+
+def _casts_like_write(dst: TensorView, src: TensorView) -> bool:
+    """Whether NumPy's cast of `src`'s storage to `dst`'s is `write(dst, read(src))`: one of the two stores
+    fp32 (so reading is `astype(float32)` or writing is `astype(storage)`), `dst` is a floating type that
+    needs no special rounding (not tf32) and `src` is not packed MX."""
+    fp32 = np.dtype(np.float32)
+    return (
+        numerics.is_float(dst.dtype)
+        and dst.dtype != "tfloat32"
+        and not numerics.is_mx(src.dtype)
+        and fp32 in (dst.array.dtype, src.array.dtype)
+    )
+
+
+def _assign(core: Core, t: dict[str, Any]) -> None:
+    t["dst"].array[...] = t["src"].array
+
+
+def _assign_reshaped(core: Core, t: dict[str, Any]) -> None:
+    dst = t["dst"]
+    dst.array[...] = t["src"].array.reshape(dst.shape)
+
+
+def _cast_reshaped(core: Core, t: dict[str, Any]) -> None:
+    dst = t["dst"]
+    np.copyto(dst.array, t["src"].array.reshape(dst.shape), casting="unsafe")
+
+
 def copy_values(dst: TensorView, src: TensorView) -> None:
     """`dst = src` in flattened element order: bit-exact for equal dtypes, else through fp32."""
     if dst.dtype == src.dtype and dst.array.dtype == src.array.dtype:
@@ -130,15 +170,30 @@ def fp32_in(t: TensorView) -> np.ndarray | None:
     return t.rows()
 
 
+def require_column(opcode: str, operand: str, value: TensorView, partitions: int) -> None:
+    require(
+        value.partitions == partitions and value.free_size == 1,
+        opcode,
+        f"{operand} must be a scalar or a [{partitions}, 1] tile, got {list(value.shape)}",
+        "§4.3 scalar operands are scalars or [P, 1] tiles",
+    )
+
+
+def scalar_reader(opcode: str, operand: str, value: Any, partitions: int) -> Callable[[dict[str, Any]], Any]:
+    """`scalar_or_column` in two steps for a prepared instruction: the checks now; then `reader(tensors)`
+    gives a `[P, 1]` tile's values as a new fp32 array (so writing `dst` first cannot change them), or the
+    constant as an fp32 number (broadcasting like the `[1, 1]` array it stands for)."""
+    if isinstance(value, TensorView):
+        require_column(opcode, operand, value, partitions)
+        return lambda t: np.array(read_pf(t[operand]), dtype=np.float32)
+    constant = scalar_or_column(opcode, operand, value, partitions)[0, 0]
+    return lambda t: constant
+
+
 def scalar_or_column(opcode: str, operand: str, value: Any, partitions: int) -> np.ndarray:
     """A compile-time scalar or a `[P, 1]` tile, as fp32 broadcastable to `[P, F]`."""
     if isinstance(value, TensorView):
-        require(
-            value.partitions == partitions and value.free_size == 1,
-            opcode,
-            f"{operand} must be a scalar or a [{partitions}, 1] tile, got {list(value.shape)}",
-            "§4.3 scalar operands are scalars or [P, 1] tiles",
-        )
+        require_column(opcode, operand, value, partitions)
         return read_pf(value)
     require(isinstance(value, (int, float, np.number)), opcode,
             f"{operand} must be a number or a tile, got {type(value).__name__}", "§4 operand kinds")  # fmt: skip
@@ -190,6 +245,5 @@ def update_accumulator(
     elif cmd == "load_reduce":
         lanes[...] = 0.0 if init is None else np.asarray(init, np.float32).reshape(-1)
     if cmd in ("reduce", "reset_reduce", "load_reduce") and values is not None:
-        with np.errstate(all="ignore"):
-            lanes[...] = combine(lanes, values.astype(np.float32))
+        lanes[...] = combine(lanes, values.astype(np.float32))
     return lanes.copy()

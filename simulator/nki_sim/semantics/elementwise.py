@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from nki_sim.semantics.common import (
     require_target,
     require_tile,
     scalar_or_column,
+    scalar_reader,
     write_bits,
     write_pf,
 )  # fmt: skip
@@ -65,8 +67,7 @@ def store(dst: TensorView, op: AluOp, a: np.ndarray, b: Any, reverse: bool = Fal
     if out is None:
         write_pf(dst, apply(op, a, b, reverse))
         return
-    with np.errstate(all="ignore"):
-        op.ufunc(*((b, a) if reverse else (a, b)), out=out)  # type: ignore[misc]
+    op.ufunc(*((b, a) if reverse else (a, b)), out=out)  # type: ignore[misc]
 
 
 def storing(dst: TensorView, op: AluOp, data1: TensorView, data2: TensorView) -> Work:
@@ -113,23 +114,25 @@ def _exact_integer(alu: AluOp, engine: str, tiles: dict[str, TensorView]) -> boo
     )
 
 
-def _int_operand(opcode: str, name: str, value: Any, partitions: int) -> np.ndarray:
+def _int_operand(opcode: str, name: str, value: Any) -> Callable[[dict[str, Any]], np.ndarray]:
+    """How `work` reads a bitvec operand: a tile's bits, or the integer constant."""
     if isinstance(value, TensorView):
-        return bits(value)
+        return lambda t: bits(t[name])
     require(
         isinstance(value, (int, np.integer)),
         opcode,
         f"bitvec {name} must be an integer",
         "§4.3 bitvec operands",
     )
-    return np.full((1, 1), int(value), dtype=np.int64)
+    constant = np.int64(value)
+    return lambda t: constant
 
 
-@instruction
+@prepared
 def tensor_scalar(
     core: Core, dst: TensorView, data: TensorView, op0: Any, operand0: Any, reverse0: bool = False, op1: Any = None,
     operand1: Any = None, reverse1: bool = False, engine: Any = None,
-) -> None:  # fmt: skip
+) -> Work:  # fmt: skip
     opcode = "tensor_scalar"
     dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
     require_same_pf(opcode, dst=dst, data=data)
@@ -152,19 +155,61 @@ def tensor_scalar(
     P = dst.partitions
     if first.is_bitvec:
         _require_int(opcode, first, dst=dst, data=data)
-        tmp = apply(first, bits(data), None if first.is_unary else _int_operand(opcode, "operand0", operand0, P),
-                    reverse0)  # fmt: skip
-        if second is not None:
-            tmp = apply(second, tmp, _int_operand(opcode, "operand1", operand1, P), reverse1)
-        write_bits(dst, tmp)
-        return
-    x = read_pf(data)
-    scalar0 = None if first.is_unary else scalar_or_column(opcode, "operand0", operand0, P)
-    if second is None:
+        bitvec0 = None if first.is_unary else _int_operand(opcode, "operand0", operand0)
+        bitvec1 = None if second is None else _int_operand(opcode, "operand1", operand1)
+        return lambda core, t: _bitvec_scalar(t, first, bitvec0, reverse0, second, bitvec1, reverse1)
+    scalar0 = None if first.is_unary else scalar_reader(opcode, "operand0", operand0, P)
+    scalar1 = None if second is None else scalar_reader(opcode, "operand1", operand1, P)
+    if _chains_in_place(dst, data, first, second):
+        return lambda core, t: _scalar_chain(t, first.ufunc, scalar0, reverse0, second, scalar1, reverse1)
+    return lambda core, t: _scalar_ops(t, first, scalar0, reverse0, second, scalar1, reverse1)
+
+
+Reader = Callable[[dict[str, Any]], Any]
+
+
+def _bitvec_scalar(t: dict[str, Any], first: AluOp, operand0: Reader | None, reverse0: bool, second: AluOp | None,
+                   operand1: Reader | None, reverse1: bool) -> None:  # fmt: skip
+    tmp = apply(first, bits(t["data"]), None if operand0 is None else operand0(t), reverse0)
+    if second is not None and operand1 is not None:
+        tmp = apply(second, tmp, operand1(t), reverse1)
+    write_bits(t["dst"], tmp)
+
+
+def _scalar_ops(t: dict[str, Any], first: AluOp, operand0: Reader | None, reverse0: bool, second: AluOp | None,
+                operand1: Reader | None, reverse1: bool) -> None:  # fmt: skip
+    x, dst = read_pf(t["data"]), t["dst"]
+    scalar0 = None if operand0 is None else operand0(t)
+    if second is None or operand1 is None:
         store(dst, first, x, scalar0, reverse0)
         return
     tmp = apply(first, x, scalar0, reverse0)
-    store(dst, second, tmp, scalar_or_column(opcode, "operand1", operand1, P), reverse1)
+    store(dst, second, tmp, operand1(t), reverse1)
+
+
+def _chains_in_place(dst: TensorView, data: TensorView, first: AluOp, second: AluOp | None) -> bool:
+    """Whether `_scalar_chain` computes the tile: plain fp32 `dst` with a `[P, F]` view, a floating `data`
+    with one (read through NumPy's exact cast to fp32), binary operators that are one ufunc each."""
+    return (
+        first.ufunc is not None
+        and not first.is_unary
+        and (second is None or second.ufunc is not None)
+        and fp32_out(dst) is not None
+        and numerics.is_float(data.dtype)
+        and data.rows() is not None
+    )
+
+
+def _scalar_chain(t: dict[str, Any], ufunc0: Any, operand0: Reader | None, reverse0: bool, second: AluOp | None,
+                  operand1: Reader | None, reverse1: bool) -> None:  # fmt: skip
+    """`dst = op1(op0(data, operand0), operand1)` straight into fp32 `dst`; the intermediate is fp32 either way."""
+    out, x = t["dst"].rows(), t["data"].rows()
+    scalar0 = operand0(t) if operand0 is not None else None
+    scalar1 = operand1(t) if operand1 is not None else None  # read before `out` is written
+    ufunc0(*((scalar0, x) if reverse0 else (x, scalar0)), out=out, dtype=np.float32, casting="unsafe")
+    if second is not None:
+        ufunc1 = second.ufunc
+        ufunc1(*((scalar1, out) if reverse1 else (out, scalar1)), out=out)  # type: ignore[misc]
 
 
 def _check_unary(core: Core, opcode: str, op: AluOp, operand: Any) -> None:
@@ -201,8 +246,7 @@ def reciprocal(core: Core, dst: TensorView, data: TensorView) -> None:
     opcode = "reciprocal"
     dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
     require_same_pf(opcode, dst=dst, data=data)
-    with np.errstate(all="ignore"):
-        write_pf(dst, np.float32(1.0) / read_pf(data))
+    write_pf(dst, np.float32(1.0) / read_pf(data))
 
 
 @instruction

@@ -11,7 +11,7 @@ from nki_sim import numerics
 from nki_sim.semantics.common import (
     Core,
     TensorView,
-    copy_values,
+    copying,
     name_of,
     require,
     require_buffer,
@@ -23,7 +23,7 @@ from nki_sim.semantics.common import (
     write,
     write_pf,
 )  # fmt: skip
-from nki_sim.semantics.registry import instruction
+from nki_sim.semantics.registry import Work, instruction, prepared
 
 DMA_BUFFERS = ("hbm", "sbuf")
 ON_CHIP = ("sbuf", "psum")
@@ -40,11 +40,11 @@ def _check_dma_common(core: Core, opcode: str, priority: Any, dge: str) -> None:
         require_target(core, opcode, 3, "dge_mode=hwdge")
 
 
-@instruction
+@prepared
 def dma_copy(
     core: Core, dst: TensorView, src: TensorView, priority: int | None = None, oob_mode: Any = None,
     dge_mode: Any = None, engine: Any = None,
-) -> None:  # fmt: skip
+) -> Work:  # fmt: skip
     op = "dma_copy"
     dst, src = require_tile(op, "dst", dst), require_tile(op, "src", src)
     for name, t in (("dst", dst), ("src", src)):
@@ -66,7 +66,7 @@ def dma_copy(
             f"no cast between {src.dtype} and {dst.dtype}",
             "§1.4 no MX casts in DMA",
         )
-    copy_values(dst, src)
+    return copying(dst, src)
 
 
 @instruction
@@ -139,8 +139,8 @@ def dma_compute(
     write(dst, total.reshape(dst.shape))
 
 
-@instruction
-def tensor_copy(core: Core, dst: TensorView, src: TensorView, engine: Any = None) -> None:
+@prepared
+def tensor_copy(core: Core, dst: TensorView, src: TensorView, engine: Any = None) -> Work:
     op = "tensor_copy"
     dst, src = require_tile(op, "dst", dst), require_tile(op, "src", src)
     eng = name_of(engine) or "unknown"
@@ -150,7 +150,7 @@ def tensor_copy(core: Core, dst: TensorView, src: TensorView, engine: Any = None
     if eng == "scalar":
         require_target(core, op, 3, "tensor_copy on the Scalar engine")
     require_same_pf(op, dst=dst, src=src)
-    copy_values(dst, src)
+    return copying(dst, src)
 
 
 @instruction
@@ -175,8 +175,8 @@ def tensor_copy_predicated(
     dst.array[...] = np.where(mask, values, current).reshape(dst.shape)
 
 
-@instruction
-def memset(core: Core, dst: TensorView, value: Any, engine: Any = None) -> None:
+@prepared
+def memset(core: Core, dst: TensorView, value: Any, engine: Any = None) -> Work:
     op = "memset"
     dst = require_tile(op, "dst", dst)
     eng = name_of(engine) or "unknown"
@@ -185,14 +185,14 @@ def memset(core: Core, dst: TensorView, value: Any, engine: Any = None) -> None:
         require_buffer(op, "dst", dst, ("sbuf",), "§4.0 GpSimd cannot access PSUM")
     if numerics.is_mx(dst.dtype):
         require(value == 0, op, f"{dst.dtype} tiles can only be set to 0", "§4.1 memset x4 value 0")
-        dst.array[...] = 0
-        return
-    if numerics.is_integer(dst.dtype):
+        stored = dst.array.dtype.type(0)
+    elif numerics.is_integer(dst.dtype):
         require(isinstance(value, (int, np.integer)), op, f"value {value!r} is not an integer for {dst.dtype} dst",
                 "§4.1 memset value matches dst dtype")  # fmt: skip
-        dst.array[...] = numerics.cast(np.int64(value), dst.array.dtype, dst.dtype)
-        return
-    write(dst, np.float32(value))
+        stored = numerics.cast(np.array([value], np.int64), dst.array.dtype, dst.dtype)[0]
+    else:
+        stored = numerics.cast(np.array([value], np.float32), dst.array.dtype, dst.dtype)[0]
+    return lambda core, t: t["dst"].array.fill(stored)
 
 
 def _pattern(op: str, pattern: Any, free_size: int) -> tuple[list[int], list[int]]:

@@ -25,10 +25,10 @@ from nki_sim.semantics.common import (
     write_pf,
 )  # fmt: skip
 from nki_sim.semantics.elementwise import resolve_op
-from nki_sim.semantics.registry import instruction
+from nki_sim.semantics.registry import Work, instruction, prepared
 
 
-@instruction
+@prepared
 def tensor_reduce(
     core: Core,
     dst: TensorView,
@@ -37,7 +37,7 @@ def tensor_reduce(
     axis: Any,
     negate: bool = False,
     keepdims: bool = False,
-) -> None:
+) -> Work:
     opcode = "tensor_reduce"
     dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
     alu = resolve_op(core, opcode, "op", op, ("arith", "bitvec"))
@@ -51,7 +51,8 @@ def tensor_reduce(
     require(
         dst.partitions == data.partitions, opcode, "dst and data partitions differ", "§4.3 same partitions"
     )
-    kept = int(np.prod([data.shape[a] for a in range(ndim) if a not in axes])) // data.partitions
+    P = data.partitions
+    kept = int(np.prod([data.shape[a] for a in range(ndim) if a not in axes])) // P
     require(dst.free_size == kept, opcode, f"dst has {dst.free_size} elements per partition, the reduction gives "
             f"{kept}", "§4.3 dst size consistent with axis")  # fmt: skip
     ufunc = REDUCE_UFUNCS[alu.name]
@@ -59,12 +60,15 @@ def tensor_reduce(
         require(numerics.is_integer(data.dtype) and numerics.is_integer(dst.dtype), opcode,
                 "bitvec reductions need integer dtypes", "§4.0.2 bitvec ops need integer dtypes")  # fmt: skip
         require(not negate, opcode, "negate needs an arithmetic op", "§4.3 negate arithmetic only")
-        write_bits(dst, ufunc.reduce(bits(data).reshape(data.partitions, kept, -1), axis=2))
-        return
-    values = read(data).reshape(data.partitions, kept, -1)
-    with np.errstate(all="ignore"):
-        result = ufunc.reduce(values, axis=2).astype(np.float32)
-    write_pf(dst, -result if negate else result)
+        return lambda core, t: write_bits(
+            t["dst"], ufunc.reduce(bits(t["data"]).reshape(P, kept, -1), axis=2)
+        )
+
+    def work(core: Core, t: dict[str, Any]) -> None:
+        result = ufunc.reduce(read(t["data"]).reshape(P, kept, -1), axis=2).astype(np.float32)
+        write_pf(t["dst"], -result if negate else result)
+
+    return work
 
 
 PARTITION_REDUCE = ("add", "average", "maximum", "bitwise_or", "bitwise_and")
@@ -124,9 +128,8 @@ def bn_aggr(core: Core, dst: TensorView, data: TensorView) -> None:
     triples = read_pf(data).astype(np.float64).reshape(data.partitions, -1, 3)
     count, mean, m2 = triples[:, :, 0], triples[:, :, 1], triples[:, :, 2]
     total = count.sum(axis=1)
-    with np.errstate(all="ignore"):
-        grand = (count * mean).sum(axis=1) / total
-        variance = (m2 + count * (mean - grand[:, None]) ** 2).sum(axis=1) / total
+    grand = (count * mean).sum(axis=1) / total
+    variance = (m2 + count * (mean - grand[:, None]) ** 2).sum(axis=1) / total
     write_pf(dst, np.stack([grand, variance], axis=1).astype(np.float32))
 
 

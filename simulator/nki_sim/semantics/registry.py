@@ -44,9 +44,7 @@ def prepared(prepare: Prepare) -> Semantics:
 
     @functools.wraps(prepare)
     def semantics(core: Core, **operands: Any) -> None:
-        work = prepare(core, **operands)
-        with np.errstate(all="ignore"):
-            work(core, _tensors(operands))
+        prepare(core, **operands)(core, _tensors(operands))  # `execute` ignores floating-point errors
 
     PREPARED[prepare.__name__] = prepare
     return instruction(semantics)
@@ -54,9 +52,11 @@ def prepared(prepare: Prepare) -> Semantics:
 
 def execute(core: Core, opcode: str, **operands: Any) -> None:
     """Run one instruction on `core` in program order. Operand names are the `nki.isa` parameter names;
-    `name=` (the profiler label) is accepted and ignored."""
+    `name=` (the profiler label) is accepted and ignored. Floating-point errors are ignored: the engines
+    saturate or make inf/NaN, nothing traps (the semantics themselves do not set NumPy's error state)."""
     fn = _checked(opcode, operands)
-    fn(core, **operands)
+    with np.errstate(all="ignore"):
+        fn(core, **operands)
     core.executed += 1
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from nki_sim import numerics
 from nki_sim.semantics.alu import REDUCE_UFUNCS, activation_fn
 from nki_sim.semantics.common import (
     Core,
     TensorView,
+    fp32_out,
     name_of,
     read_pf,
     require,
@@ -17,11 +20,14 @@ from nki_sim.semantics.common import (
     require_target,
     require_tile,
     scalar_or_column,
+    scalar_reader,
     update_accumulator,
     write_pf,
 )  # fmt: skip
 from nki_sim.semantics.elementwise import apply, resolve_op
-from nki_sim.semantics.registry import instruction
+from nki_sim.semantics.registry import Work, instruction, prepared
+
+Reader = Callable[[dict[str, Any]], Any]
 
 
 def _function(opcode: str, op: Any) -> Any:
@@ -36,40 +42,65 @@ def _function(opcode: str, op: Any) -> Any:
 
 
 def _bias(core: Core, opcode: str, bias: Any, partitions: int) -> np.ndarray:
+    _check_bias(core, opcode, bias)
     if bias is None:
         return np.float32(0).reshape(1, 1)
+    return scalar_or_column(opcode, "bias", bias, partitions)
+
+
+def _check_bias(core: Core, opcode: str, bias: Any) -> None:
+    if bias is None:
+        return
     if not isinstance(bias, TensorView):
         require_target(core, opcode, 3, "a scalar bias")
     else:
         require(bias.dtype != "tfloat32", opcode, "bias cannot be tfloat32", "§4.4 bias dtype")
-    return scalar_or_column(opcode, "bias", bias, partitions)
+
+
+def _reduce_res(opcode: str, reduce_res: Any, partitions: int) -> None:
+    res = require_tile(opcode, "reduce_res", reduce_res)
+    require(res.partitions == partitions and res.free_size == 1, opcode,
+            f"reduce_res {list(res.shape)} is not [{partitions}, 1]", "§4.4 reduce_res [P, 1]")  # fmt: skip
 
 
 def _finish_reduce(core: Core, opcode: str, values: np.ndarray, op: str, cmd: str, reduce_res: Any) -> None:
-    P = values.shape[0]
-    with np.errstate(all="ignore"):
-        partial = REDUCE_UFUNCS[op].reduce(values, axis=1).astype(np.float32) if op in REDUCE_UFUNCS else None
-    lanes = update_accumulator(core.scalar_acc, P, cmd, op, partial)
     if reduce_res is not None:
-        res = require_tile(opcode, "reduce_res", reduce_res)
-        require(res.partitions == P and res.free_size == 1, opcode, f"reduce_res {list(res.shape)} is not [{P}, 1]",
-                "§4.4 reduce_res [P, 1]")  # fmt: skip
-        write_pf(res, lanes[:, None])
+        _reduce_res(opcode, reduce_res, values.shape[0])
+    _reduce_into(core, values, op, cmd, reduce_res)
 
 
-@instruction
+def _reduce_into(core: Core, values: np.ndarray, op: str, cmd: str, reduce_res: TensorView | None) -> None:
+    """Apply `reduce_cmd` to the Scalar engine's accumulators with the row reductions of `values [P, F]`
+    and copy them to `reduce_res` (checked) if given."""
+    partial = REDUCE_UFUNCS[op].reduce(values, axis=1).astype(np.float32) if op in REDUCE_UFUNCS else None
+    lanes = update_accumulator(core.scalar_acc, values.shape[0], cmd, op, partial)
+    if reduce_res is not None:
+        write_pf(reduce_res, lanes[:, None])
+
+
+#: Activation functions that are one NumPy ufunc with the precision `ACTIVATIONS` computes them in (fp32 for
+#: the correctly rounded ones, float64 rounded to fp32 for the others); None: the identity.
+IN_PLACE: dict[str, tuple[Any, type] | None] = {
+    "copy": None, "identity": None, "bypass": None,
+    "square": (np.square, np.float32), "abs": (np.absolute, np.float32), "negative": (np.negative, np.float32),
+    "sqrt": (np.sqrt, np.float32), "exp": (np.exp, np.float64), "tanh": (np.tanh, np.float64),
+    "log": (np.log, np.float64), "cos": (np.cos, np.float64), "arctan": (np.arctan, np.float64),
+}  # fmt: skip
+
+
+@prepared
 def activation(
     core: Core, dst: TensorView, op: Any, data: TensorView, bias: Any = None, scale: Any = 1.0, reduce_op: Any = None,
     reduce_res: Any = None, reduce_cmd: Any = None,
-) -> None:  # fmt: skip
+) -> Work:  # fmt: skip
     opcode = "activation"
     dst, data = require_tile(opcode, "dst", dst), require_tile(opcode, "data", data)
     require_same_pf(opcode, dst=dst, data=data)
     fn = _function(opcode, op)
     P = dst.partitions
-    with np.errstate(all="ignore"):
-        x = read_pf(data) * scalar_or_column(opcode, "scale", scale, P) + _bias(core, opcode, bias, P)
-    values = fn(x)
+    scale_of = scalar_reader(opcode, "scale", scale, P)
+    _check_bias(core, opcode, bias)
+    bias_of = scalar_reader(opcode, "bias", 0.0 if bias is None else bias, P)
     cmd = name_of(reduce_cmd) or "idle"
     reducer = name_of(reduce_op)
     if reducer is not None or reduce_res is not None or cmd != "idle":
@@ -79,8 +110,55 @@ def activation(
             f"reduce_op={reducer} (must be add)",
             "§4.4 activation reduce add",
         )
-    write_pf(dst, values)  # before the read-out: reduce_res may alias dst (0.6 fix)
-    _finish_reduce(core, opcode, values, "add", cmd, reduce_res)
+    if reduce_res is not None:
+        _reduce_res(opcode, reduce_res, P)
+    reduces = reduce_res is not None or cmd != "idle"
+    name = name_of(op) or ""
+    if name in IN_PLACE and _activates_in_place(dst, data, reduces):
+        unit = not isinstance(scale, TensorView) and float(scale) == 1.0
+        return _activating(IN_PLACE[name], scale_of, unit, bias_of, cmd, reduce_res is not None)
+
+    def work(core: Core, t: dict[str, Any]) -> None:
+        values = fn(read_pf(t["data"]) * scale_of(t) + bias_of(t))
+        write_pf(t["dst"], values)  # before the read-out: reduce_res may alias dst (0.6 fix)
+        if reduces:
+            _reduce_into(core, values, "add", cmd, t.get("reduce_res"))
+
+    return work
+
+
+def _activates_in_place(dst: TensorView, data: TensorView, reduces: bool) -> bool:
+    """Whether `_activating` computes the tile: plain fp32 `dst` with a `[P, F]` view whose rows are
+    contiguous when they are summed (the same summation as over a new array), a floating `data` with one."""
+    out = fp32_out(dst)
+    return (
+        out is not None
+        and (not reduces or out.shape[1] <= 1 or out.strides[1] == out.itemsize)
+        and numerics.is_float(data.dtype)
+        and data.rows() is not None
+    )
+
+
+def _activating(ufunc: tuple[Any, type] | None, scale_of: Reader, unit_scale: bool, bias_of: Reader, cmd: str,
+                has_result: bool) -> Work:  # fmt: skip
+    """`dst = fn(data * scale + bias)` computed in `dst`'s fp32 rows; `x * 1.0` is `x` exactly, so a constant
+    unit scale is skipped. The row sums of `dst` are the sums of the values: it stores them unrounded."""
+
+    def work(core: Core, t: dict[str, Any]) -> None:
+        dst = t["dst"]
+        out, x = dst.rows(), t["data"].rows()
+        scale, bias = scale_of(t), bias_of(t)  # read before `out` is written
+        if unit_scale:
+            np.add(x, bias, out=out, dtype=np.float32, casting="unsafe")
+        else:
+            np.multiply(x, scale, out=out, dtype=np.float32, casting="unsafe")
+            np.add(out, bias, out=out)
+        if ufunc is not None:
+            ufunc[0](out, out=out, dtype=ufunc[1])
+        if cmd != "idle" or has_result:
+            _reduce_into(core, out, "add", cmd, t.get("reduce_res"))
+
+    return work
 
 
 @instruction
@@ -98,8 +176,7 @@ def activation_reduce(
     if core.generation == 2:
         require(reducer.name == "add", opcode, "reduce_op must be add on trn1", "§4.4 v2 reduce add only")
     P = dst.partitions
-    with np.errstate(all="ignore"):
-        x = read_pf(data) * scalar_or_column(opcode, "scale", scale, P) + _bias(core, opcode, bias, P)
+    x = read_pf(data) * scalar_or_column(opcode, "scale", scale, P) + _bias(core, opcode, bias, P)
     values = _function(opcode, op)(x)
     write_pf(dst, values)
     _finish_reduce(core, opcode, values, reducer.name, "reset_reduce", reduce_res)

@@ -21,7 +21,7 @@ from nki_sim.semantics.common import (
     require_tile,
     write_pf,
 )  # fmt: skip
-from nki_sim.semantics.registry import instruction
+from nki_sim.semantics.registry import Work, instruction, prepared
 
 FP8 = ("float8_e4m3", "float8_e5m2", "float8_e4m3fn")
 PE_INPUTS = ("bfloat16", "float16", "tfloat32", "float32", "float8_e4m3", "float8_e5m2")
@@ -67,12 +67,12 @@ def _tile_limits(core: Core, op: str, tile_position: Any, tile_size: Any) -> tup
     return int(row), int(col)
 
 
-@instruction
+@prepared
 def nc_matmul(
     core: Core, dst: TensorView, stationary: TensorView, moving: TensorView, is_stationary_onezero: bool = False,
     is_moving_onezero: bool = False, is_transpose: bool = False, accumulate: bool | None = None,
     tile_position: Any = (), tile_size: Any = (), perf_mode: Any = None,
-) -> None:  # fmt: skip
+) -> Work:  # fmt: skip
     op = "nc_matmul"
     dst, stationary, moving = (require_tile(op, n, t) for n, t in (("dst", dst), ("stationary", stationary),
                                                                     ("moving", moving)))  # fmt: skip
@@ -86,37 +86,39 @@ def nc_matmul(
             "§4.2 K_stationary == K_moving")  # fmt: skip
     require(K <= rows, op, f"K={K} exceeds the row size {rows}", "§4.2 K <= 128 / row_size")
     if perf == "double_row":
-        result = _double_row(op, stationary, moving)
+        M, N = _double_row_shape(op, stationary, moving)
     else:
-        result = _product(core, stationary, moving, is_transpose)
-    M, N = result.shape
+        M, N = stationary.free_size, moving.free_size
     require(M <= cols, op, f"M={M} exceeds the column size {cols}", "§4.2 M <= 128 / column_size")
     require(dst.partitions == M and dst.free_size == N, op,
             f"dst {list(dst.shape)} does not hold the [{M}, {N}] result", "§4.2 dst [M, N]")  # fmt: skip
     _check_dst(core, op, dst, stationary.dtype, bool(is_transpose), N)
-    accumulate_into_psum(core, op, dst, result, accumulate)
+    transpose = bool(is_transpose) and core.generation >= 3
+
+    def work(core: Core, t: dict[str, Any]) -> None:
+        s, m = t["stationary"], t["moving"]
+        result = _double_row(s, m) if perf == "double_row" else _product(read_pf(s), read_pf(m), transpose)
+        accumulate_into_psum(core, op, t["dst"], result, accumulate)
+
+    return work
 
 
-def _product(core: Core, stationary: TensorView, moving: TensorView, transpose: bool) -> np.ndarray:
-    s, m = read_pf(stationary), read_pf(moving)
-    if (
-        transpose
-        and core.generation >= 3
-        and m.shape[0] == m.shape[1]
-        and np.array_equal(m, np.eye(m.shape[0]))
-    ):
+def _product(s: np.ndarray, m: np.ndarray, transpose: bool) -> np.ndarray:
+    if transpose and m.shape[0] == m.shape[1] and np.array_equal(m, np.eye(m.shape[0])):
         return s.T.copy()  # PE transpose mode is bit-exact, NaN/Inf included
-    with np.errstate(all="ignore"):
-        return np.matmul(s.T, m, dtype=np.float32)
+    return np.matmul(s.T, m, dtype=np.float32)
 
 
-def _double_row(op: str, stationary: TensorView, moving: TensorView) -> np.ndarray:
-    s, m = read(stationary), read(moving)
-    require(s.ndim == 3 and m.ndim == 3 and s.shape[1] == 2 and m.shape[1] == 2, op,
-            f"double_row needs [K, 2, M] x [K, 2, N], got {list(s.shape)} x {list(m.shape)}",
-            "§4.2 double_row layout")  # fmt: skip
-    with np.errstate(all="ignore"):
-        return np.einsum("kli,klj->ij", s, m, dtype=np.float32)
+def _double_row_shape(op: str, stationary: TensorView, moving: TensorView) -> tuple[int, int]:
+    """The `[M, N]` result of a double-row matmul of `[K, 2, M]` by `[K, 2, N]` tiles."""
+    s, m = stationary.shape, moving.shape
+    require(len(s) == 3 and len(m) == 3 and s[1] == 2 and m[1] == 2, op,
+            f"double_row needs [K, 2, M] x [K, 2, N], got {list(s)} x {list(m)}", "§4.2 double_row layout")  # fmt: skip
+    return s[2], m[2]
+
+
+def _double_row(stationary: TensorView, moving: TensorView) -> np.ndarray:
+    return np.einsum("kli,klj->ij", read(stationary), read(moving), dtype=np.float32)
 
 
 def accumulate_into_psum(
@@ -134,8 +136,7 @@ def accumulate_into_psum(
                 core.warn(
                     op, f"accumulate=True onto PSUM {dst.name} locations never written by a matmul (UB)"
                 )
-            with np.errstate(all="ignore"):
-                np.add(out, result, out=out)
+            np.add(out, result, out=out)
         else:
             out[...] = result
         if written is not None:
@@ -163,8 +164,8 @@ def _written_view(dst: TensorView) -> np.ndarray | None:
     return np.lib.stride_tricks.as_strided(mask[dst.offset :], dst.shape, dst.strides, writeable=True)
 
 
-@instruction
-def nc_transpose(core: Core, dst: TensorView, data: TensorView, engine: Any = None) -> None:
+@prepared
+def nc_transpose(core: Core, dst: TensorView, data: TensorView, engine: Any = None) -> Work:
     op = "nc_transpose"
     dst, data = require_tile(op, "dst", dst), require_tile(op, "data", data)
     require(
@@ -185,12 +186,19 @@ def nc_transpose(core: Core, dst: TensorView, data: TensorView, engine: Any = No
     else:
         require(eng == "vector", op, f"engine {eng} cannot transpose", "§4.2 nc_transpose engines")
         require(P <= 32 and F <= 32, op, f"data [{P}, {F}] exceeds 32x32", "§4.2 Vector transpose <= 32x32")
-    source = data.array.reshape(P, F)
     if eng == "tensor" and core.generation == 2 and not numerics.is_integer(data.dtype):
-        with np.errstate(all="ignore"):  # v2 multiplies by identity: NaN/Inf spread along the row
-            write_pf(dst, np.matmul(read_pf(data).T, np.eye(P, dtype=np.float32)))
-        return
-    dst.array[...] = source.T.reshape(dst.shape)
+        return _transpose_by_identity  # v2 multiplies by identity: NaN/Inf spread along the row
+
+    def work(core: Core, t: dict[str, Any]) -> None:
+        dst = t["dst"]
+        dst.array[...] = t["data"].array.reshape(P, F).T.reshape(dst.shape)
+
+    return work
+
+
+def _transpose_by_identity(core: Core, t: dict[str, Any]) -> None:
+    data = t["data"]
+    write_pf(t["dst"], np.matmul(read_pf(data).T, np.eye(data.partitions, dtype=np.float32)))
 
 
 def _scale_exponents(op: str, scale: TensorView, groups: int, columns: int, name: str) -> np.ndarray:
@@ -235,8 +243,7 @@ def nc_matmul_mx(
         require(K <= rows, op, f"K={K} exceeds the row size {rows}", "§4.2 K <= row_size")
     s = _dequantize(op, stationary, stationary_scale, "stationary_scale")
     m = _dequantize(op, moving, moving_scale, "moving_scale")
-    with np.errstate(all="ignore"):
-        result = np.einsum("kiq,kjq->ij", s, m, dtype=np.float32)
+    result = np.einsum("kiq,kjq->ij", s, m, dtype=np.float32)
     accumulate_into_psum(core, op, dst, result, accumulate)
 
 
@@ -265,8 +272,7 @@ def quantize_mx(core: Core, dst: TensorView, src: TensorView, dst_scale: TensorV
     values = read_pf(src).reshape(P // 8, 8, F // 4, 4)
     amax = np.abs(values).max(axis=(1, 3))
     emax = 8 if dst.dtype == "float8_e4m3fn_x4" else 15
-    with np.errstate(divide="ignore"):
-        exponent = np.where(amax > 0, np.floor(np.log2(amax)) - (emax - 1), -127)
+    exponent = np.where(amax > 0, np.floor(np.log2(amax)) - (emax - 1), -127)
     exponent = np.clip(exponent, -127, 127).astype(np.int32)
     scaled = values / np.exp2(exponent.astype(np.float32))[:, None, :, None]
     dst.array[...] = numerics.pack_x4(scaled.reshape(P, F), dst.dtype).reshape(dst.shape)
