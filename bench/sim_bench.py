@@ -1,16 +1,18 @@
 """Simulator speed: simulated time over the NumPy reference for whole kernels and for one instruction.
 
-    python bench/sim_bench.py [--size 2048] [--rows 2048] [--cols 2048] [--repeat 3] [--profile NAME]
+    python bench/sim_bench.py [--size 2048] [--rows 2048] [--cols 2048] [--repeat 7] [--profile NAME]
 
 Kernels (bench/kernels/, bf16 inputs, fp32 math and output): a `--size`^3 tiled matmul (nc_matmul into
 PSUM), a row softmax and an RMSNorm over `--rows` x `--cols`. "simulated" is `nki.simulate(kernel)(...)`
 on a warm compile cache (compiling, through the same cache, is timed separately as "compile"); "numpy" is the
-same formula in NumPy with the same dtype flow. Per instruction: the extra time of a 128x512 fp32
-`tensor_tensor` add (the difference between kernels with 2n and n = `--reps` of them, over n; the two are
-timed alternately, 3 x `--repeat` times) against the bare `np.add(a, b, out=c)`. Every figure is the best of
-its runs (the machine is shared: the minimum is the least disturbed run, for the simulator and NumPy
-alike). Goals (issue 4): <= 5x for whole kernels, <= 2x per instruction. `--profile NAME` prints a cProfile
-of one simulated run of NAME instead (`add`: the kernel of `--reps` adds).
+same formula in NumPy with the same dtype flow. The two run alternately `--repeat` times, so both see the
+same load and the same state of the memory allocator, and each figure is the median of its runs, in wall
+time and in CPU time of the process (steadier on a shared machine; with multithreaded BLAS it counts every
+thread). Per instruction: the extra time of a 128x512 fp32 `tensor_tensor` add (kernels with 2n and n =
+`--reps` of them, timed alternately 3 x `--repeat` times: the difference of the medians over n) against the
+bare `np.add(a, b, out=c)`, in CPU time. Goals (issue 4): <= 5x for whole kernels, <= 2x per instruction
+(judged on wall time for kernels). `--profile NAME` prints a cProfile of one simulated run of NAME instead
+(`add`: the kernel of `--reps` adds).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -52,14 +55,29 @@ class Case:
     reference: Callable[[], np.ndarray]
 
 
-def best_time(fn: Callable[[], Any], repeat: int, inner: int = 1) -> float:
-    times = []
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+
+
+def timed(fn: Callable[[], Any], inner: int = 1) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(inner):
+        fn()
+    return Timing((time.perf_counter() - wall) / inner, (time.process_time() - cpu) / inner)
+
+
+def interleaved(fns: list[Callable[[], Any]], repeat: int, inner: int = 1) -> list[Timing]:
+    """Each function's median wall and CPU time over `repeat` rounds that run them one after the other."""
+    runs: list[list[Timing]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - start) / inner)
-    return min(times)
+        for fn, times in zip(fns, runs, strict=True):
+            times.append(timed(fn, inner))
+    return [
+        Timing(statistics.median(t.wall for t in times), statistics.median(t.cpu for t in times))
+        for times in runs
+    ]
 
 
 def cases(size: int, rows: int, cols: int) -> list[Case]:
@@ -87,8 +105,8 @@ def cases(size: int, rows: int, cols: int) -> list[Case]:
     ]
 
 
-def measure_kernel(case: Case, repeat: int) -> tuple[float, float, float]:
-    """(compile, simulated, numpy) seconds; checks the result against the reference."""
+def measure_kernel(case: Case, repeat: int) -> tuple[float, Timing, Timing]:
+    """(compile seconds, simulated, numpy); checks the result against the reference."""
     arguments, _ = _to_numpy_arguments(case.kernel, case.args, {})
     start = time.perf_counter()
     compile_kernel(case.kernel, arguments)  # fills the cache `nki.simulate` uses
@@ -99,8 +117,9 @@ def measure_kernel(case: Case, repeat: int) -> tuple[float, float, float]:
         raise SystemExit(
             f"{case.name}: simulated result differs from NumPy (max {np.abs(result - expected).max()})"
         )
-    simulated = best_time(lambda: nki.simulate(case.kernel)(*case.args), repeat)
-    reference = best_time(case.reference, max(repeat, 5))
+    simulated, reference = interleaved(
+        [lambda: nki.simulate(case.kernel)(*case.args), case.reference], repeat
+    )
     return compiled, simulated, reference
 
 
@@ -111,18 +130,17 @@ def add_operands() -> tuple[np.ndarray, np.ndarray]:
 
 
 def measure_instruction(repeat: int, reps: int) -> tuple[float, float]:
-    """(seconds per simulated 128x512 fp32 tensor_tensor, seconds per bare np.add) for one add."""
+    """(CPU seconds per simulated 128x512 fp32 tensor_tensor, per bare np.add) for one add."""
     a, b = add_operands()
     for n in (reps, 2 * reps):
         assert np.array_equal(nki.simulate(repeated_add)(a, b, n), a + b)  # compiles both, checks values
-    singles, doubles = [], []
-    for _ in range(3 * repeat):  # alternately, so both see the same load; short runs, so more of them
-        singles.append(best_time(lambda: nki.simulate(repeated_add)(a, b, reps), 1))
-        doubles.append(best_time(lambda: nki.simulate(repeated_add)(a, b, 2 * reps), 1))
-    single, double = min(singles), min(doubles)
+    single, double = interleaved(
+        [lambda: nki.simulate(repeated_add)(a, b, reps), lambda: nki.simulate(repeated_add)(a, b, 2 * reps)],
+        3 * repeat,  # short runs, so more of them
+    )
     out = np.empty_like(a)
-    bare = best_time(lambda: np.add(a, b, out=out), max(repeat, 5), inner=2000)
-    return (double - single) / reps, bare
+    (bare,) = interleaved([lambda: np.add(a, b, out=out)], max(repeat, 5), inner=2000)
+    return (double.cpu - single.cpu) / reps, bare.cpu
 
 
 def profile(kernel: Any, args: tuple[Any, ...]) -> None:
@@ -141,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=2048, help="matmul M = K = N (multiple of 512)")
     parser.add_argument("--rows", type=int, default=2048, help="softmax/RMSNorm rows (multiple of 128)")
     parser.add_argument("--cols", type=int, default=2048, help="softmax/RMSNorm columns")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--reps", type=int, default=500, help="adds in the shorter per-instruction kernel")
     parser.add_argument("--profile", choices=("matmul", "softmax", "rmsnorm", "add"))
     args = parser.parse_args(argv)
@@ -153,14 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         case = next(c for c in all_cases if c.name.startswith(args.profile))
         profile(case.kernel, case.args)
         return 0
-    print(
-        f"{'kernel':<24} {'compile':>9} {'simulated':>10} {'numpy':>10} {'ratio':>8}  goal <= {KERNEL_GOAL:g}x"
-    )
+    print(f"{'kernel':<24} {'compile':>8} {'simulated':>10} {'numpy':>9} {'ratio':>6} {'cpu ratio':>9}"
+          f"  goal <= {KERNEL_GOAL:g}x")  # fmt: skip
     for case in all_cases:
         compiled, simulated, reference = measure_kernel(case, args.repeat)
-        ratio = simulated / reference
-        print(f"{case.name:<24} {compiled:>8.3f}s {simulated:>9.4f}s {reference:>9.4f}s {ratio:>7.2f}x"
-              f"  {verdict(ratio, KERNEL_GOAL)}")  # fmt: skip
+        ratio, cpu_ratio = simulated.wall / reference.wall, simulated.cpu / reference.cpu
+        print(f"{case.name:<24} {compiled:>7.3f}s {simulated.wall:>9.4f}s {reference.wall:>8.4f}s {ratio:>5.2f}x"
+              f" {cpu_ratio:>8.2f}x  {verdict(ratio, KERNEL_GOAL)}")  # fmt: skip
     per_instruction, bare = measure_instruction(args.repeat, args.reps)
     ratio = per_instruction / bare
     print(f"tensor_tensor 128x512 fp32: {per_instruction * 1e6:.1f} us per instruction, np.add {bare * 1e6:.1f} us, "

@@ -86,6 +86,8 @@ class Documents:
     analysed: dict[str, ModuleInfo] = field(default_factory=dict)
     retired: list[ModuleInfo] = field(default_factory=list)
     tidy_pending: bool = False
+    #: The file edited last: its modules keep their per-top-level-statement facts for the next version.
+    editing: str | None = None
 
     # -- document lifecycle: each returns the open files whose diagnostics may have changed
 
@@ -94,6 +96,8 @@ class Documents:
 
     def change(self, path: str, text: str, version: int | None) -> set[str]:
         path = normalize(path)
+        if path in self.versions:  # an edit, not an open
+            self.editing = path
         self.versions[path] = version
         self._retire(path)
         self.workspace.set_text(path, text)
@@ -168,7 +172,7 @@ class Documents:
         """Release what earlier analyses memoised and the trees of replaced versions."""
         self.tidy_pending = False
         for module in self.retired:
-            module.release_caches()
+            module.release_caches(keep_statements=module.path == self.editing)
         self.retired.clear()
         clear_caches()
 

@@ -40,6 +40,8 @@ class Core:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     rng_state: dict[str, np.ndarray] = field(default_factory=dict)
     executed: int = 0  # instructions run so far, in program order
+    _allocated: int = field(default=0, repr=False)  # on-chip allocations so far (unique names)
+    _keys: dict[int, str] = field(default_factory=dict, repr=False)  # id(storage) -> its key in sbuf/psum
 
     @property
     def generation(self) -> int:
@@ -54,8 +56,17 @@ class Core:
         if buffer in ("hbm", "shared_hbm", "private_hbm"):
             return self.machine.allocate_hbm(name, shape, dtype, buffer)
         storage = Storage.fresh(name, shape, dtype, buffer, self.precise)
-        (self.psum if buffer == "psum" else self.sbuf)[f"{name}#{len(self.sbuf) + len(self.psum)}"] = storage
+        key = f"{name}#{self._allocated}"
+        self._allocated += 1
+        (self.psum if buffer == "psum" else self.sbuf)[key] = storage
+        self._keys[id(storage)] = key
         return storage
+
+    def free(self, storage: Storage) -> None:
+        """Drop an on-chip tensor the program no longer uses (its memory can serve later allocations)."""
+        key = self._keys.pop(id(storage), None)
+        if key is not None:
+            (self.psum if storage.buffer == "psum" else self.sbuf).pop(key, None)
 
     def warn(self, opcode: str, message: str) -> None:
         warnings.warn(f"{opcode}: {message}", SimulationWarning, stacklevel=3)

@@ -11,6 +11,10 @@ register, a dynamic offset, an indirect pattern) makes the instruction dynamic: 
 
 Specs live in a side table keyed by the program's and the instruction's `id`; each entry keeps its
 instruction, so a reused `id` is never mistaken for it, and a program's table goes when the program does.
+
+`releases(program)`: after which top-level node each on-chip tensor is used for the last time (a use inside a
+runtime loop counts at the loop), so a run can drop it there and its memory serves the next allocations
+(fresh pages cost more than the kernel's own arithmetic in a kernel allocating a tile per row block).
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from nki_compiler.ir.access import AccessPattern
+from nki_compiler.ir.access import AccessPattern, DynamicOffset, TensorIndirection
 from nki_compiler.ir.access import Storage as IrStorage
-from nki_compiler.ir.program import Instruction, Program, Register
+from nki_compiler.ir.program import Instruction, Loop, Node, Program, Register
 from nki_sim.semantics.registry import SEMANTICS, Work
 
-__all__ = ["PatternSpec", "InstructionSpec", "spec_of", "specs_of"]
+__all__ = ["PatternSpec", "InstructionSpec", "spec_of", "specs_of", "releases"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +58,7 @@ class InstructionSpec:
 class _Table:
     specs: dict[int, InstructionSpec] = field(default_factory=dict)
     patterns: dict[tuple[Any, ...], PatternSpec] = field(default_factory=dict)
+    releases: dict[int, tuple[int, ...]] | None = None
 
 
 _TABLES: dict[int, _Table] = {}
@@ -120,3 +125,41 @@ def _varies(value: Any) -> bool:
     if isinstance(value, (tuple, list)):
         return any(_varies(item) for item in value)
     return False
+
+
+def releases(program: Program) -> dict[int, tuple[int, ...]]:
+    """Top-level node index -> ids of the on-chip storages last used there; never a storage the kernel
+    returns (it is read after the run)."""
+    table = _TABLES.get(id(program)) or _table(program)
+    if table.releases is None:
+        kept = {id_ for value in program.outputs for id_ in _storage_ids(value)}
+        last: dict[int, int] = {}
+        on_chip = {s.id for s in program.storages if s.on_chip and s.kind != "arg"}
+        for index, node in enumerate(program.body):
+            for id_ in _node_storage_ids(node):
+                if id_ in on_chip and id_ not in kept:
+                    last[id_] = index
+        by_node: dict[int, list[int]] = {}
+        for id_, index in last.items():
+            by_node.setdefault(index, []).append(id_)
+        table.releases = {index: tuple(ids) for index, ids in by_node.items()}
+    return table.releases
+
+
+def _node_storage_ids(node: Node) -> set[int]:
+    if isinstance(node, Loop):
+        return {id_ for child in node.body for id_ in _node_storage_ids(child)}
+    return {id_ for _, value in node.operands for id_ in _storage_ids(value)}
+
+
+def _storage_ids(value: Any) -> list[int]:
+    """The storages an operand refers to: a tensor's, those of its dynamic offsets, an allocation's."""
+    if isinstance(value, AccessPattern):
+        return [value.storage.id, *_storage_ids(value.dynamic)]
+    if isinstance(value, (DynamicOffset, TensorIndirection)):
+        return _storage_ids(value.value)
+    if isinstance(value, IrStorage):
+        return [value.id]
+    if isinstance(value, (tuple, list)):
+        return [id_ for item in value for id_ in _storage_ids(item)]
+    return []

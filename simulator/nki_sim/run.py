@@ -37,7 +37,7 @@ from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, indire
 from nki_sim.errors import SimulationError
 from nki_sim.lnc import Rendezvous, run_cores
 from nki_sim.machine import Core, Machine
-from nki_sim.plan import InstructionSpec, PatternSpec, spec_of, specs_of
+from nki_sim.plan import InstructionSpec, PatternSpec, releases, spec_of, specs_of
 from nki_sim.semantics import execute
 from nki_sim.semantics.common import name_of
 from nki_sim.semantics.registry import bind
@@ -127,6 +127,7 @@ class Execution:
     memory: AllocatedMemory | None = None  # on-chip tensors at allocated addresses (`run(allocation=)`)
     #: This run's view of each static access pattern (`nki_sim.plan`).
     _pattern_views: dict[PatternSpec, TensorView] = field(default_factory=dict)
+    _views_of: dict[int, list[PatternSpec]] = field(default_factory=dict)  # IR storage id -> its patterns
     _handed: list[Storage] = field(default_factory=list)  # storages returned without a copy
 
     def __post_init__(self) -> None:
@@ -187,7 +188,31 @@ class Execution:
         """Run `nodes` in program order with floating-point errors ignored throughout: the engines saturate
         or make inf/NaN, nothing traps (NumPy's error state is per thread, so this is per core)."""
         with np.errstate(all="ignore"):
-            self._run_nodes(nodes)
+            if nodes is self.program.body and self.memory is None:
+                self._run_body(nodes)
+            else:
+                self._run_nodes(nodes)
+
+    def _run_body(self, nodes: Sequence[Node]) -> None:
+        """The program's top level, dropping each on-chip tensor after its last use (`plan.releases`)."""
+        last_uses = releases(self.program)
+        for index, node in enumerate(nodes):
+            if isinstance(node, Loop):
+                self.run_loop(node)
+            else:
+                self.run_instruction(node)
+            done = last_uses.get(index)
+            if done is not None:
+                self.release(done)
+
+    def release(self, storage_ids: Sequence[int]) -> None:
+        """Forget on-chip tensors no later instruction uses, with this run's views of them."""
+        for storage_id in storage_ids:
+            storage = self.storages.pop(storage_id, None)
+            if storage is not None:
+                self._core.free(storage)
+            for pattern in self._views_of.pop(storage_id, ()):
+                self._pattern_views.pop(pattern, None)
 
     def _run_nodes(self, nodes: Sequence[Node]) -> None:
         for node in nodes:
@@ -271,6 +296,7 @@ class Execution:
             view = views.get(pattern)
             if view is None:
                 view = views[pattern] = self.static_view(pattern, spec.opcode)
+                self._views_of.setdefault(pattern.storage.id, []).append(pattern)
             tensors[key] = view
         core = self._core
         work = spec.works.get(self._config)

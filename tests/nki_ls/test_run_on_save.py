@@ -167,7 +167,10 @@ async def test_a_crashing_worker_is_an_outcome_not_an_exception(tmp_path: Path) 
     _text, request = _request(tmp_path, COPY, ["copy"])
     crash = [sys.executable, "-c", "import sys; sys.stdin.read(); sys.stderr.write('boom'); sys.exit(3)"]
     outcome = await WorkerRun(request, timeout=60, command=crash).run()
-    assert outcome.crashed is not None and "code 3" in outcome.crashed and "boom" in outcome.crashed
+    assert outcome.crashed is not None and "boom" in outcome.crashed
+    # asyncio's child watcher reports 255 when another waiter in this pytest process reaped the child first
+    # ("Unknown child process pid ..."): the crash is still an outcome, only its exit code is lost
+    assert "code 3" in outcome.crashed or "code 255" in outcome.crashed
     missing = await WorkerRun(request, timeout=60, command=["/nonexistent/python"]).run()
     assert missing.crashed is not None and "cannot start" in missing.crashed
 

@@ -8,15 +8,27 @@ module's import statements. Nothing is imported or executed.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from nki_compiler.frontend.parse import parse
+from nki_compiler.frontend.parse import parse, reparse
 from nki_compiler.frontend.walk import walk_with_parents
 from nki_compiler.source import SourceFile, Span
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+T = TypeVar("T")
+
+
+@dataclass
+class StatementFacts:
+    """What was computed about one top-level statement. A re-parse after an edit elsewhere reuses the
+    statement's node, and with it these facts; they hold nodes and names, never offsets."""
+
+    levels: list[list[ast.AST]] | None = None  # the statement's subtree, breadth-first, by depth
+    parents: dict[int, ast.AST] | None = None
+    facts: dict[Hashable, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,11 @@ class ModuleInfo:
     )
     _spans: dict[int, tuple[ast.AST, Span | None]] = field(default_factory=dict, repr=False, compare=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # per-module check caches
+    # id(statement) -> (statement, facts) for top-level statements; inherited by the next version
+    _statements: dict[int, tuple[ast.stmt, StatementFacts]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _imports_key: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -54,23 +71,83 @@ class ModuleInfo:
     def nodes(self) -> list[ast.AST]:
         """Every node of the tree in `ast.walk` order, computed once (several passes need it)."""
         if self._nodes is None:
-            self._nodes, self._parents = walk_with_parents(self.tree) if self.tree is not None else ([], {})
+            self._nodes, self._parents = self._walk()
         return self._nodes
 
     @property
     def parents(self) -> dict[int, ast.AST]:
         """id(node) -> parent node for every node of the tree but the module, computed once."""
         if self._parents is None:
-            self._nodes, self._parents = walk_with_parents(self.tree) if self.tree is not None else ([], {})
+            self._nodes, self._parents = self._walk()
         return self._parents
 
-    def release_caches(self) -> None:
-        """Drop what the checks memoised (recomputed on demand): long-lived modules stay small."""
+    def _walk(self) -> tuple[list[ast.AST], dict[int, ast.AST]]:
+        """`walk_with_parents(tree)`, merged from the walks of the top-level statements (kept per
+        statement: after an edit only the statements it replaced are walked again)."""
+        tree = self.tree
+        if tree is None:
+            return [], {}
+        if tree.type_ignores:
+            return walk_with_parents(tree)
+        walks = [self.statement_walk(stmt) for stmt in tree.body]
+        nodes: list[ast.AST] = [tree]
+        parents: dict[int, ast.AST] = {}
+        for stmt, (_, within) in zip(tree.body, walks, strict=True):
+            parents[id(stmt)] = tree
+            parents.update(within)
+        depth = max((len(levels) for levels, _ in walks), default=0)
+        for level in range(depth):
+            for levels, _ in walks:
+                if level < len(levels):
+                    nodes += levels[level]
+        return nodes, parents
+
+    def statement_facts(self, stmt: ast.stmt) -> StatementFacts:
+        """The facts kept for a top-level statement of this tree."""
+        entry = self._statements.get(id(stmt))
+        if entry is not None and entry[0] is stmt:
+            return entry[1]
+        facts = StatementFacts()
+        self._statements[id(stmt)] = (stmt, facts)
+        return facts
+
+    def statement_walk(self, stmt: ast.stmt) -> tuple[list[list[ast.AST]], dict[int, ast.AST]]:
+        """A top-level statement's subtree breadth-first, by depth, and id(node) -> parent within it
+        (the statement itself has none). Kept with the statement; read-only."""
+        entry = self.statement_facts(stmt)
+        if entry.levels is None or entry.parents is None:
+            entry.levels, entry.parents = _levels(stmt)
+        return entry.levels, entry.parents
+
+    def statement_fact(self, stmt: ast.stmt, key: Hashable, compute: Callable[[ast.stmt], T]) -> T:
+        """`compute(stmt)` for a top-level statement, kept while the statement is (also across versions).
+        `key` names the fact and everything besides the statement's subtree it depends on (e.g.
+        `imports_key`); the value must not depend on offsets, which an edit above the statement moves."""
+        facts = self.statement_facts(stmt).facts
+        if key in facts:
+            return facts[key]  # type: ignore[no-any-return]
+        value = facts[key] = compute(stmt)
+        return value
+
+    @property
+    def imports_key(self) -> tuple:
+        """What `qualify`/`canonical` read, as a hashable value."""
+        if self._imports_key is None:
+            self._imports_key = tuple(
+                sorted((local, i.module, i.level, i.attr or "") for local, i in self.imports.items())
+            )
+        return self._imports_key
+
+    def release_caches(self, keep_statements: bool = False) -> None:
+        """Drop what the checks memoised (recomputed on demand): long-lived modules stay small. The
+        per-statement facts may be kept for the file being edited (its next version inherits them)."""
         self._nodes = None
         self._parents = None
         self._spans = {}
         self._canonical = {}
         self.memo = {}
+        if not keep_statements:
+            self._statements = {}
 
     def span(self, node: ast.AST) -> Span | None:
         """`source.index.span_of_ast(node)`, memoised per node."""
@@ -83,11 +160,26 @@ class ModuleInfo:
         return span
 
     @classmethod
-    def from_source(cls, source: SourceFile) -> ModuleInfo:
-        result = parse(source)
-        info = cls(source, result.tree, result.diagnostics)
-        if result.tree is not None:
-            info._collect(result.tree.body)
+    def from_source(cls, source: SourceFile, previous: ModuleInfo | None = None) -> ModuleInfo:
+        """The module of `source`; with the `previous` version of the file, only the statements an edit
+        touched are parsed again and the others keep their nodes and per-statement facts."""
+        tree = None
+        if previous is not None and previous.tree is not None:
+            old = previous.source
+            tree = reparse(previous.tree, old.text, source.text, old.index.line_starts)
+        if tree is not None:
+            info = cls(source, tree)
+            assert previous is not None
+            inherited = previous._statements
+            for stmt in tree.body:
+                entry = inherited.get(id(stmt))
+                if entry is not None and entry[0] is stmt:
+                    info._statements[id(stmt)] = entry
+        else:
+            result = parse(source)
+            info = cls(source, result.tree, result.diagnostics)
+        if info.tree is not None:
+            info._collect(info.tree.body)
         return info
 
     def _collect(self, body: list[ast.stmt]) -> None:
@@ -179,3 +271,27 @@ def module_name_candidates(path: Path, module: str, level: int) -> list[Path]:
         target = root.joinpath(*parts) if parts else root
         found += [target.with_suffix(".py") if parts else target / "__init__.py", target / "__init__.py"]
     return found
+
+
+def _levels(root: ast.AST) -> tuple[list[list[ast.AST]], dict[int, ast.AST]]:
+    """`walk_with_parents(root)` with the walk split by depth (`ast.walk` is breadth-first)."""
+    levels: list[list[ast.AST]] = []
+    parents: dict[int, ast.AST] = {}
+    level = [root]
+    while level:
+        levels.append(level)
+        below: list[ast.AST] = []
+        append = below.append
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    append(value)
+                    parents[id(value)] = node
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            append(item)
+                            parents[id(item)] = node
+        level = below
+    return levels, parents

@@ -15,6 +15,7 @@ import ast
 import hashlib
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import partial
 
 from nki_compiler.frontend.modules import Definition, ModuleInfo
 from nki_compiler.frontend.walk import walk_cached
@@ -108,19 +109,27 @@ def _find_kernel_roots(module: ModuleInfo) -> list[FunctionNode]:
         ):
             roots.append(node)
     wrapped: set[str] = set()
-    for call in module.nodes:
-        if (
-            isinstance(call, ast.Call)
-            and call.args
-            and isinstance(call.args[0], ast.Name)
-            and module.canonical(call.func) in _WRAPPERS
-        ):
-            wrapped.add(call.args[0].id)
+    key = ("wrapped_kernels", module.imports_key)
+    for stmt in module.tree.body:
+        wrapped.update(module.statement_fact(stmt, key, partial(_wrapped_names, module)))
     for name in sorted(wrapped):
         definition = module.definitions.get(name)
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) and definition not in roots:
             roots.append(definition)
     return roots
+
+
+def _wrapped_names(module: ModuleInfo, stmt: ast.stmt) -> frozenset[str]:
+    """`f` of every `nki.jit(f)`-style call in a top-level statement."""
+    return frozenset(
+        call.args[0].id
+        for level in module.statement_walk(stmt)[0]
+        for call in level
+        if isinstance(call, ast.Call)
+        and call.args
+        and isinstance(call.args[0], ast.Name)
+        and module.canonical(call.func) in _WRAPPERS
+    )
 
 
 def local_names(node: FunctionNode) -> set[str]:
@@ -282,19 +291,20 @@ def decorated_functions(module: ModuleInfo) -> list[FunctionNode]:
     those are walked."""
     if module.tree is None:
         return []
-    text = module.source.text
     found: list[FunctionNode] = []
     for statement in module.tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.decorator_list:
             found.append(statement)
-        span = module.span(statement)
-        if span is not None and text.find("@", span.start, span.end) < 0:
-            continue
-        found += [
-            n
-            for n in walk_cached(statement)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and n.decorator_list
-            and n is not statement
-        ]
+        found += module.statement_fact(statement, "nested_decorated", partial(_nested_decorated, module))
     return found
+
+
+def _nested_decorated(module: ModuleInfo, statement: ast.stmt) -> list[FunctionNode]:
+    span = module.span(statement)
+    if span is not None and module.source.text.find("@", span.start, span.end) < 0:
+        return []
+    return [
+        n
+        for n in walk_cached(statement)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list and n is not statement
+    ]

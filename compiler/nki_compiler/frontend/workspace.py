@@ -17,15 +17,21 @@ class Workspace:
     def __init__(self, overlays: dict[str, str] | None = None, import_roots: tuple[Path, ...] = ()) -> None:
         self.overlays: dict[str, str] = dict(overlays or {})
         self._modules: dict[str, ModuleInfo | None] = {}
+        # The last version of an edited file that parsed: the next version re-parses only what changed.
+        self._bases: dict[str, ModuleInfo] = {}
         # folders absolute imports also resolve against (`src` of a src-layout package), after the ancestors
         self.import_roots = import_roots
 
     def set_text(self, path: str, text: str) -> None:
-        self.overlays[_key(path)] = text
-        self._modules.pop(_key(path), None)
+        key = _key(path)
+        self.overlays[key] = text
+        previous = self._modules.pop(key, None)
+        if previous is not None and previous.tree is not None:
+            self._bases[key] = previous
 
     def forget(self, path: str) -> None:
         self._modules.pop(_key(path), None)
+        self._bases.pop(_key(path), None)
 
     def module(self, path: str | Path) -> ModuleInfo | None:
         if isinstance(path, str) and path in self._modules:  # already a resolved key: skip realpath
@@ -37,12 +43,17 @@ class Workspace:
 
     def _load(self, key: str) -> ModuleInfo | None:
         text = self.overlays.get(key)
+        base = self._bases.pop(key, None)
         if text is None:
             try:
                 text = Path(key).read_text(encoding="utf-8", errors="replace")
             except (OSError, ValueError):
                 return None
-        return ModuleInfo.from_source(SourceFile(key, text))
+            base = None
+        module = ModuleInfo.from_source(SourceFile(key, text), base)
+        if module.tree is None and base is not None:
+            self._bases[key] = base  # typing through a syntax error: keep the last tree to splice into
+        return module
 
     def resolve_module(self, importer: ModuleInfo, module: str, level: int) -> ModuleInfo | None:
         candidates = module_name_candidates(Path(importer.path), module, level)

@@ -132,7 +132,15 @@ class Program:
                 yield node
 
     def count(self) -> int:
-        return sum(1 for _ in self.instructions())
+        """The number of instructions `instructions()` yields."""
+        total = 0
+        bodies: list[Any] = [self.body]
+        while bodies:
+            body = bodies.pop()
+            loops = [node for node in body if isinstance(node, Loop)]
+            total += len(body) - len(loops)
+            bodies.extend(loop.body for loop in loops)
+        return total
 
 
 def verify(program: Program) -> list[str]:

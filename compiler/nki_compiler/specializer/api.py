@@ -135,18 +135,21 @@ def invoke_bound(
 
 def direct_binding(
     site: Site, positional: int, keywords: tuple[str, ...]
-) -> tuple[tuple[str, int], ...] | None:
-    """parameter -> index into the call's arguments (positional ones, then keywords in order), in the
-    order `invoke` binds them; None when a parameter collects several (`*args`, `**kwargs`)."""
-    result = []
+) -> tuple[tuple[str, ...], tuple[int, ...] | None] | None:
+    """The parameters in the order `invoke` binds them, and the index into the call's arguments
+    (positional ones, then keywords in order) of each, None when that is the arguments' own order; None
+    when a parameter collects several (`*args`, `**kwargs`)."""
+    names, indices = [], []
     for name, source, where in site[2]:
         if source == "positional":
-            result.append((name, where))
+            indices.append(where)
         elif source == "keyword":
-            result.append((name, positional + keywords.index(where)))
+            indices.append(positional + keywords.index(where))
         else:
             return None
-    return tuple(result)
+        names.append(name)
+    in_order = indices == list(range(positional + len(keywords)))
+    return tuple(names), None if in_order else tuple(indices)
 
 
 def _call_site(

@@ -59,10 +59,10 @@ class ContractChecker:
     def uninitialized_reads(self) -> None:
         written = self.interp.builder.written
         for key, value in self.values.items():
-            if key in OUTPUT_OPERANDS or not isinstance(value, Tensor):
+            if not isinstance(value, Tensor) or value.storage.id in written or key in OUTPUT_OPERANDS:
                 continue
             storage = value.storage
-            if storage.kind == "alloc" and storage.on_chip and storage.id not in written:
+            if storage.kind == "alloc" and storage.on_chip:
                 self.report("NKI320", key, t=storage.name)
 
     # -- per opcode --------------------------------------------------------------------------------

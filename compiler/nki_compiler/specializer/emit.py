@@ -227,7 +227,8 @@ class Builder:
     def record(self, path: str, span: Span, value: Any) -> None:
         if not isinstance(value, Tensor):
             return
-        key = (path, span.start, span.end, value.shape, value.dtype, value.buffer)  # the fact but its name
+        # the fact but its name (view pairs for the shape: finer, and shared by unrolled allocations)
+        key = (path, span.start, span.end, value.dims, value.dtype, value.storage.buffer)
         if key in self._recorded:
             return
         self._recorded.add(key)

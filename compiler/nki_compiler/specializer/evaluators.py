@@ -321,7 +321,7 @@ def _subscript(interp: Interpreter, node: ast.Subscript) -> Evaluator:
 
 
 def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
-    from nki_compiler.specializer.api import api_site, direct_binding, invoke, invoke_bound
+    from nki_compiler.specializer.api import Call, api_site, direct_binding, invoke
     from nki_compiler.specializer.calls import apply
 
     callee_evaluator = interp.evaluator(node.func)
@@ -329,14 +329,19 @@ def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
     keywords = tuple((k.arg, interp.evaluator(k.value)) for k in node.keywords if k.arg is not None)
     arguments = (*positional, *(k for _, k in keywords))  # in evaluation order
     starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
-    # (API function, its call site at this node, parameter -> index into `arguments`)
+    # (API function, its call site at this node, (handler, name, argument nodes, parameters, argument
+    # index per parameter or None when in order) when the arguments bind to parameters one to one)
     last: list[Any] = [_MISSING, None, None]
 
     def evaluate(frame: Frame) -> Any:
         callee = callee_evaluator(frame)
-        if callee is last[0] and last[2] is not None:  # the arguments bind as last time: no kwargs dict
+        direct = last[2]
+        if callee is last[0] and direct is not None:  # the arguments bind as last time: no kwargs dict
+            handler, name, nodes, parameters, order = direct
             values = [a(frame) for a in arguments]
-            return invoke_bound(last[1], interp, frame, callee, {p: values[i] for p, i in last[2]}, node)
+            if order is not None:
+                values = [values[i] for i in order]
+            return handler(Call(interp, frame, name, dict(zip(parameters, values)), nodes, node), callee)
         args = [a(frame) for a in positional]
         kwargs = {name: k(frame) for name, k in keywords}
         if starred:
@@ -349,7 +354,10 @@ def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
                 site = api_site(interp, frame, qualname, callee, args, kwargs, node)
                 if site is None:
                     return UNKNOWN
-                last[0], last[1], last[2] = callee, site, direct_binding(site, len(args), tuple(kwargs))
+                binding = direct_binding(site, len(args), tuple(kwargs))
+                handler, name, _, nodes = site
+                last[0], last[1] = callee, site
+                last[2] = None if binding is None else (handler, name, nodes, *binding)
                 return invoke(site, interp, frame, callee, args, kwargs, node)
         return apply(interp, frame, callee, args, kwargs, node)
 

@@ -30,7 +30,7 @@ def read_schedule(
     if module.tree is None:
         return
     frame = Frame(module, {}, kernel)
-    names = {i.name for i in program.instructions() if i.name}
+    names: set[str] | None = None  # the instructions' `name=`s, gathered when a pair needs them
     for call in _schedule_calls(module.tree, kernel):
         edges = _edges_node(module.tree, call)
         if edges is None:
@@ -43,9 +43,11 @@ def read_schedule(
             if pair is None:
                 interp.report("NKI417", frame, node)
                 continue
-            if complete and any(name not in names for name in (pair[0], *pair[1])):
-                interp.report("NKI417", frame, node)
-                continue
+            if complete:
+                names = names if names is not None else {i.name for i in program.instructions() if i.name}
+                if any(name not in names for name in (pair[0], *pair[1])):
+                    interp.report("NKI417", frame, node)
+                    continue
             program.schedule.append(pair)
 
 

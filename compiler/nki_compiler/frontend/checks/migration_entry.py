@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_function, on_module
@@ -21,6 +22,7 @@ from nki_compiler.frontend.checks.migration_common import (
     module_alias,
     remove_argument,
 )
+from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import kernel_roots
 from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
@@ -199,31 +201,55 @@ def isa_name(ctx: ModuleContext) -> tuple[str | None, tuple[Edit, ...]]:
     return "nisa", (_insert_import(ctx, "import nki.isa as nisa"),)
 
 
+_ENTRY_NAMES = REMOVED_ENTRY_POINTS | TORCH_JIT | MOD_ALLOCATORS | {"jax_neuronx.nki_call", "nki.tensor"}
+#: (node, canonical name or None for an `nki.jit(...)` call, its decorator, its parent)
+_Use = tuple[ast.expr, str | None, ast.expr | None, ast.AST | None]
+
+
+def _entry_point_uses(module: ModuleInfo, stmt: ast.stmt) -> list[_Use]:
+    """The uses `entry_points` looks at in one top-level statement (kept while the imports hold)."""
+    levels, parents = module.statement_walk(stmt)
+    nodes = [node for level in levels for node in level]
+    decorators = {
+        id(d.func if isinstance(d, ast.Call) else d): d
+        for node in nodes
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for d in node.decorator_list
+    }
+    uses: list[_Use] = []
+    for node in nodes:
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute):
+                continue  # only the outermost name of a dotted chain
+            name = module.canonical(node)
+            if name in _ENTRY_NAMES:
+                uses.append((node, name, decorators.get(id(node)), parent))
+        elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            if module.canonical(node.func) == "nki.jit":
+                uses.append((node, None, None, None))
+    return uses
+
+
 @on_module
 def entry_points(ctx: ModuleContext) -> None:
     if ctx.module.tree is None:
         return
-    decorators = {
-        id(d.func if isinstance(d, ast.Call) else d): d
-        for node in ctx.module.nodes
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        for d in node.decorator_list
-    }
-    parents = ctx.module.parents
-    for node in ctx.module.nodes:
-        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
-            if isinstance(parents.get(id(node)), ast.Attribute):
-                continue  # only the outermost name of a dotted chain
-            name = canonical(ctx, node)
-            if name in REMOVED_ENTRY_POINTS:
-                _removed_entry_point(ctx, node, name, decorators.get(id(node)), parents.get(id(node)))
+    key = ("entry_points", ctx.module.imports_key)
+    uses = partial(_entry_point_uses, ctx.module)
+    for stmt in ctx.module.tree.body:
+        for node, name, decorator, parent in ctx.module.statement_fact(stmt, key, uses):
+            if name is None:
+                _jit_options(ctx, node)  # type: ignore[arg-type]
+            elif name in REMOVED_ENTRY_POINTS:
+                _removed_entry_point(ctx, node, name, decorator, parent)
             elif name in TORCH_JIT:
                 prefix, edits = _nki_name(ctx)
                 fix = Fix(f"Use `{prefix}.jit`", (*edits, Edit(ctx.span(node), f"{prefix}.jit")))
                 ctx.report("NKI560", node, fixes=(fix,), severity=UNCONFIRMED)
             elif name == "jax_neuronx.nki_call":
-                _jax_call(ctx, node, parents.get(id(node)))
-            elif name in MOD_ALLOCATORS and not _called(node, parents.get(id(node))):
+                _jax_call(ctx, node, parent)
+            elif name in MOD_ALLOCATORS and not _called(node, parent):
                 # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
                 ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
             elif name == "nki.tensor":
@@ -232,8 +258,6 @@ def entry_points(ctx: ModuleContext) -> None:
                     (Edit(ctx.span(node), ctx.text(node)[: -len("tensor")] + "meta.tensor"),),
                 )
                 ctx.report("NKI552", node, fixes=(fix,))
-        elif isinstance(node, ast.Call) and canonical(ctx, node.func) == "nki.jit":
-            _jit_options(ctx, node)
 
 
 def _called(node: ast.expr, parent: ast.AST | None) -> bool:
