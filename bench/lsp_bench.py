@@ -9,7 +9,9 @@ diagnostics p95 to `ast.parse` of the same text measured in this process. Finall
 after opening `--files` kernel files. Goals (issue 5): diagnostics p95 <= 50 ms and <= 10x
 `ast.parse`; hover p95 <= 10 ms; RSS <= 200 MB. `--root` times another checkout (a "before" run);
 `--runs N` repeats the latency measurement with N fresh servers and reports the median of each figure
-(the machine may be shared: single runs vary).
+(the machine may be shared: single runs vary). `--cpu` measures only the CPU time per edit of the
+server's document layer in one process (`Documents.change` + `analysis`, same edits), which load from
+other processes disturbs least.
 """
 
 from __future__ import annotations
@@ -253,6 +255,45 @@ def measure_file(client: Client, path: Path, args: argparse.Namespace) -> dict[s
     return figures
 
 
+#: Run by `cpu_per_edit` in a fresh interpreter on the measured checkout (argv: path, edits).
+_CPU_PROBE = """
+import gc, json, statistics, sys, time
+from nki_ls.features.diagnostics import Documents
+path, edits = sys.argv[1], int(sys.argv[2])
+text = open(path, encoding="utf-8").read()
+lines = text.splitlines(keepends=True)
+middle = len(lines) // 2
+spaced = "".join([*lines[:middle], lines[middle].rstrip("\\n") + " \\n", *lines[middle + 1 :]])
+documents = Documents()
+documents.open(path, text, 1)
+documents.analysis(path)
+documents.tidy()
+gc.freeze()
+samples = []
+for version in range(2, edits + 2):
+    gc.disable()
+    started = time.process_time()
+    documents.change(path, spaced if version % 2 == 0 else text, version)
+    documents.analysis(path)
+    samples.append(time.process_time() - started)
+    gc.enable()
+    documents.tidy()
+print(json.dumps(statistics.median(samples) * 1000))
+"""
+
+
+def cpu_per_edit(root: Path, path: Path, edits: int) -> float:
+    """Median CPU ms per edit of the server's document layer (`Documents.change` + `analysis`) in one
+    process, for the same edits as `edit_latencies` with the collector paused as while typing: the
+    figure a shared machine disturbs least."""
+    env = dict(os.environ, PYTHONPATH=f"{root / 'compiler'}:{root}")
+    result = subprocess.run(
+        [sys.executable, "-c", _CPU_PROBE, str(path), str(edits)],
+        env=env, cwd=root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def measure_rss(client: Client, files: list[Path]) -> float:
     for version, path in enumerate(files, start=1):
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -305,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hovers", type=int, default=200, help="hover samples per file")
     parser.add_argument("--files", type=int, default=200, help="files opened for the RSS figure")
     parser.add_argument("--runs", type=int, default=1, help="latency runs (fresh servers); medians reported")
+    parser.add_argument("--cpu", action="store_true", help="only the in-process CPU per edit (no server)")
     args = parser.parse_args(argv)
     print(f"load average before: {_load()}")
     with tempfile.TemporaryDirectory() as scratch:
@@ -317,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
             targets.insert(0, (f"largest corpus file {largest.name}", largest))
         else:
             print(f"{largest} is absent: only the generated file is measured")
+        if args.cpu:
+            for name, path in targets:
+                cpu = statistics.median(
+                    cpu_per_edit(args.root.resolve(), path, args.edits) for _ in range(args.runs)
+                )
+                print(f"{name}: in-process CPU per edit (median) {cpu:.1f} ms")
+            return 0
         runs: dict[str, list[dict[str, float]]] = {name: [] for name, _ in targets}
         for run in range(1, args.runs):
             client = Client(args.root.resolve())

@@ -86,7 +86,8 @@ class Documents:
     analysed: dict[str, ModuleInfo] = field(default_factory=dict)
     retired: list[ModuleInfo] = field(default_factory=list)
     tidy_pending: bool = False
-    #: The file edited last: its modules keep their per-top-level-statement facts for the next version.
+    #: The file opened or edited last: its modules keep their per-top-level-statement facts for the next
+    #: version (`ModuleInfo.statement_fact`); other files' are freed like every other memo.
     editing: str | None = None
 
     # -- document lifecycle: each returns the open files whose diagnostics may have changed
@@ -96,8 +97,7 @@ class Documents:
 
     def change(self, path: str, text: str, version: int | None) -> set[str]:
         path = normalize(path)
-        if path in self.versions:  # an edit, not an open
-            self.editing = path
+        self.editing = path  # opened or edited last: typing is likely to go on there
         self.versions[path] = version
         self._retire(path)
         self.workspace.set_text(path, text)

@@ -41,6 +41,8 @@ class PatternSpec:
     shape: tuple[int, ...]
     strides: tuple[int, ...]
     dtype: str | None  # the pattern's dtype when it reinterprets the storage's (`t.view(dtype)`)
+    #: The machine precisions (`NKI_PRECISE_FP`, which decides storage dtypes) `make_view` accepted it for.
+    accepted: set[bool] = field(default_factory=set, compare=False, repr=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,6 +8,8 @@ the `SEMANTICS` dispatch table. Runtime loops set their induction register and r
 `SimulationError` gets the kernel source line of the failing instruction. An instruction whose operands are
 the same at every execution (no register, no dynamic offset) is checked once per program (`nki_sim.plan`):
 its later executions, in this run and the next, only look up the run's views and call the checked work.
+An on-chip tensor is dropped after the top-level node that uses it last (`plan.releases`), so its memory
+serves the allocations that follow instead of fresh pages.
 
 LNC2: `run((program0, program1), inputs, lnc=2)` runs one program per core (each specialized for its own
 `nl.program_id(0)`), in two threads over one machine: kernel arguments and `shared_hbm` allocations are
@@ -33,6 +35,7 @@ from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
 from nki_compiler.source import LineIndex
 from nki_sim.allocated import AllocatedMemory
+from nki_sim.blas import single_threaded_blas
 from nki_sim.dynamic import GatheredView, SkipInstruction, gathered_view, indirected_view, shifted_view
 from nki_sim.errors import SimulationError
 from nki_sim.lnc import Rendezvous, run_cores
@@ -41,7 +44,7 @@ from nki_sim.plan import InstructionSpec, PatternSpec, releases, spec_of, specs_
 from nki_sim.semantics import execute
 from nki_sim.semantics.common import name_of
 from nki_sim.semantics.registry import bind
-from nki_sim.views import Storage, TensorView, make_view
+from nki_sim.views import Storage, TensorView, accepted_view, make_view
 
 __all__ = ["run", "Execution", "MAX_WHILE_ITERATIONS"]
 
@@ -86,7 +89,8 @@ def run(
         other.share_inputs(executions[0])
     for execution, memory in zip(executions, memories, strict=False):
         execution.memory = memory
-    run_cores([functools.partial(e.run_nodes, e.program.body) for e in executions], rendezvous)
+    with single_threaded_blas():  # here too: OpenBLAS takes the setting from the main thread only
+        run_cores([functools.partial(e.run_nodes, e.program.body) for e in executions], rendezvous)
     for array, storage in written_back:
         array[...] = storage.as_array()
     outputs = tuple(executions[0].output(value) for value in first.outputs)
@@ -186,8 +190,9 @@ class Execution:
     # -- program order -----------------------------------------------------------------------------------
     def run_nodes(self, nodes: Sequence[Node]) -> None:
         """Run `nodes` in program order with floating-point errors ignored throughout: the engines saturate
-        or make inf/NaN, nothing traps (NumPy's error state is per thread, so this is per core)."""
-        with np.errstate(all="ignore"):
+        or make inf/NaN, nothing traps (NumPy's error state is per thread, so this is per core), and BLAS in
+        one thread (`nki_sim.blas`: the simulated matmuls are too small to share)."""
+        with np.errstate(all="ignore"), single_threaded_blas():
             if nodes is self.program.body and self.memory is None:
                 self._run_body(nodes)
             else:
@@ -389,7 +394,12 @@ class Execution:
 
     def static_view(self, pattern: PatternSpec, opcode: str) -> TensorView:
         storage = self.storage(pattern.storage)
-        return make_view(storage, pattern.offset, pattern.shape, pattern.strides, pattern.dtype, opcode)
+        precise = self.machine.precise
+        if precise in pattern.accepted:  # the storages of one allocation all have its shape and dtype
+            return accepted_view(storage, pattern.offset, pattern.shape, pattern.strides, pattern.dtype)
+        view = make_view(storage, pattern.offset, pattern.shape, pattern.strides, pattern.dtype, opcode)
+        pattern.accepted.add(precise)
+        return view
 
     def index_value(self, value: Any, opcode: str) -> int:
         """A scalar offset: a register, an int or a one-element on-chip tensor."""

@@ -113,6 +113,21 @@ def _attention(version: str, seqlen: int) -> Callable[[ModuleType], list[Pair]]:
     return run
 
 
+def _rmsnorm_qkv(seqlen: int, dim: int, head_dim: int) -> Callable[[ModuleType], list[Pair]]:
+    """nki-samples' test_rmsnorm_qkv.py reference: RMSNorm of `hidden` (eps 1e-6, fp32) @ `weights`, fp16."""
+
+    def run(module: ModuleType) -> list[Pair]:
+        rng = np.random.default_rng(0)
+        hidden = rng.random((1, seqlen, dim), dtype=np.float32).astype(np.float16)
+        weights = ((rng.random((dim, head_dim), dtype=np.float32) - 0.5) * 0.1).astype(np.float16)
+        h = hidden.astype(np.float32)
+        normed = h / np.sqrt(np.mean(h * h, axis=-1, keepdims=True) + 1e-6)
+        expected = normed.astype(np.float16).astype(np.float32) @ weights.astype(np.float32)
+        return [(module.allocated_fused_rms_norm_qkv(hidden, weights), expected)]
+
+    return run
+
+
 def _transpose2d(module: ModuleType) -> list[Pair]:
     """transpose2d's own main: every row is a flattened (X, Y) matrix, transposed to (Y, X)."""
     p, x, y = 5, 3, 4
@@ -149,24 +164,21 @@ def _interpolate(kernel: str, shape: tuple[int, ...]) -> Callable[[ModuleType], 
 BENCHMARK = ("NKI558", "nki.benchmark")
 
 
+#: `nc_version` members compare with `==`/`!=` only in 0.6 (nki-library's qkv_cte.py: "switch to `>=` after the
+#: comparison support"), so `get_nc_version() >= gen3` stays undecided; trn2 is gen3.
+NC_VERSION_EDIT = (
+    "`nisa.get_nc_version() >= nisa.nc_version.gen3`: 0.6 `nc_version` members compare with "
+    "`==`/`!=` only; write `nisa.get_nc_version() != nisa.nc_version.gen2` (simulated with `== gen3`, "
+    "the trn2 branch)"
+)
+NC_VERSION_PATCH = (
+    ("nisa.get_nc_version() >= nisa.nc_version.gen3", "nisa.get_nc_version() == nisa.nc_version.gen3"),
+)
 GRID_GAP = "NKI539: `{}` index grids (migration_grids.py turns the affine ones into slices)"
 ATTENTION = SAMPLES / TUTORIALS / "attention_fwd_performance/attention_kernels.py"
-ATTENTION_VERSIONS = ("v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v8a", "v11")
-BF16_ATTENTION = ("v7", "v8", "v8a", "v11")  # bf16 operands: the test's own `atol=1e-2`
-#: `nl.shared_constant(array, dtype=...)`: 0.6 takes the array only (build it in the wanted dtype).
-SHARED_CONSTANT = ("NKI113", "dtype=v.dtype")
-#: v9/v10 allocate by hand (`sb_mod = nki.compiler.sbuf.mod_alloc`, NKI547) and are left to the user.
-ATTENTION_LEAVES = (SHARED_CONSTANT, SHARED_CONSTANT, ("NKI547", "nki.compiler.sbuf.mod_alloc"),
-                    ("NKI547", "nki.compiler.psum.mod_alloc"), SHARED_CONSTANT, SHARED_CONSTANT)  # fmt: skip
-ATTENTION_PATCHES = (
-    ("sb_mod = nki.compiler.sbuf.mod_alloc", "sb_mod = None"),
-    ("psum_mod = nki.compiler.psum.mod_alloc", "psum_mod = None"),
-)
-ATTENTION_GAPS = {
-    "v1": "NKI402 (specializer): `nl.transpose` returns a PSUM tile in 0.6 and `nl.matmul` reads it as "
-          "`moving` (must be SBUF); the diagnostic says to pass `nl.copy(y)`, the front end does not rewrite it",
-    **{v: "NKI113: `nl.shared_constant(..., dtype=v.dtype)`" for v in ("v8a", "v11")},
-}  # fmt: skip
+ATTENTION_VERSIONS = ("v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v8a", "v9", "v10", "v11")
+BF16_ATTENTION = ("v7", "v8", "v8a", "v9", "v10", "v11")  # bf16 operands: the test's own `atol=1e-2`
+ATTENTION_GAPS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -177,8 +189,8 @@ class Sample:
     atol: float = 1e-5
     gap: str = ""  # why the migrated kernel does not match yet (strict xfail)
     leaves: tuple[tuple[str, str], ...] = ()  # errors left outside the kernel (code, offending text)
-    patches: tuple[tuple[str, str], ...] = ()  # (migrated text, replacement) where other kernels' leftovers
-    # would stop the module from importing
+    patches: tuple[tuple[str, str], ...] = ()  # (migrated text, replacement): hand edits before the run
+    hand_edit: str = ""  # why the patches are needed (listed as still to do in docs/migration.md)
 
 
 SAMPLE_CASES = {
@@ -196,9 +208,12 @@ SAMPLE_CASES = {
     "interpolate_trilinear": Sample(SAMPLES / "contributed/interpolate_trilinear_fwd.py",
                                     _interpolate("interpolate_trilinear_2x_fwd", (2, 64, 23, 23, 23)), 1e-2, 1e-4,
                                     gap=GRID_GAP.format("nl.mgrid")),
+    **{f"rmsnorm_qkv_{s}x{d}": Sample(LEGACY / "src/nki_samples/reference/allocated_fused_linear.py",
+                                      _rmsnorm_qkv(s, d, 512), 1e-2, 1e-2, patches=NC_VERSION_PATCH,
+                                      hand_edit=NC_VERSION_EDIT)
+       for s, d in ((256, 512), (512, 1024))},
     **{f"attention_{v}": Sample(ATTENTION, _attention(v, 128 if v in ("v1", "v2") else 512), 0.0,
                                 1e-2 if v in BF16_ATTENTION else 1e-4,
-                                leaves=ATTENTION_LEAVES, patches=ATTENTION_PATCHES,
                                 gap=ATTENTION_GAPS.get(v, "")) for v in ATTENTION_VERSIONS},
 }  # fmt: skip
 

@@ -391,3 +391,195 @@ def test_documents_free_replaced_versions_after_the_callback(tmp_path: Path) -> 
         assert list(analysis.diagnostics) == check_source(generated_file(3), path)
 
     asyncio.run(session())
+
+
+# ---- incremental re-parse ------------------------------------------------------------------------
+
+TRICKY = (" ", "\t", "    ", "\n", "\\\n", ";", "; y = 1", "'", '"""', "#", "(", ")", "else:\n", "    else:\n",
+          "except ValueError:\n", "@nki.jit\n", "é", "x = 1\n", "\n    pass\n", "if x:\n", "    ")  # fmt: skip
+
+
+def tricky_edit(text: str, rng: random.Random) -> str:
+    """Edits at the edges of statements: indentation, continuations, strings, separators, blocks."""
+    lines = text.splitlines(keepends=True) or [""]
+    at = rng.randrange(len(lines))
+    line = lines[at]
+    choice = rng.randrange(4)
+    if choice == 0:  # insert at the start of a line, in its indentation or right after it
+        column = rng.choice([0, len(line) - len(line.lstrip()), min(2, len(line))])
+        lines[at] = line[:column] + rng.choice(TRICKY) + line[column:]
+    elif choice == 1:  # at the end of a line
+        lines[at] = line.rstrip("\n") + rng.choice(TRICKY) + ("\n" if line.endswith("\n") else "")
+    elif choice == 2:  # re-indent a line
+        stripped = line.lstrip(" \t")
+        lines[at] = rng.choice(["", "  ", "    ", "\t", "        "]) + stripped
+    else:
+        offset = rng.randrange(len(text) + 1)
+        return text[:offset] + rng.choice(TRICKY) + text[offset:]
+    return "".join(lines)
+
+
+def reparse_texts(corpus: Path) -> list[tuple[str, str]]:
+    texts = [(k.name, k.read_text()) for k in sorted(KERNELS.glob("*.py"))]
+    texts += [("generated", generated_file(6)), ("host", host_code_file(3))]
+    return texts + [(n, (corpus / n).read_text()) for n in CORPUS_FILES if (corpus / n).exists()]
+
+
+def _full_tree(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def test_reparse_equals_a_full_parse(corpus: Path) -> None:
+    """Property: whenever `reparse` returns a tree, it is the tree a full parse gives (positions included)."""
+    from nki_compiler.frontend.parse import reparse  # noqa: PLC0415
+    from nki_compiler.source import LineIndex  # noqa: PLC0415
+
+    reused = attempts = 0
+    for name, original in reparse_texts(corpus):
+        rng = random.Random(name)
+        text, tree = original, ast.parse(original)
+        for step in range(40):
+            new = tricky_edit(text, rng) if step % 2 else edit(text, rng)
+            spliced = reparse(tree, text, new, LineIndex(text).line_starts)
+            full_tree = _full_tree(new)
+            attempts += 1
+            if spliced is not None:
+                reused += 1
+                assert full_tree is not None, f"{name} step {step}: spliced a text that does not parse"
+                expected = ast.dump(full_tree, include_attributes=True)
+                assert ast.dump(spliced, include_attributes=True) == expected, f"{name} step {step}"
+            if full_tree is not None:
+                text, tree = new, full_tree if spliced is None else spliced
+    assert reused > attempts / 3  # most edits re-parse one statement or a suffix
+
+
+SPLICE_CASES = {
+    "in a handler": ("try:\n    x = 1\nexcept E:\n    y = 2\n", "try:\n    x = 1\nexcept E:\n    y = 22\n"),
+    "last of a body": ("def f():\n    if a:\n        b = 1\n    return b\n", "def f():\n    if a:\n        b = 1  # c\n    return b\n"),
+    "end column of the parents": ("def f():\n    for i in r:\n        g(i)\n", "def f():\n    for i in r:\n        g(i, 2)\n"),
+    "match case": ("match x:\n    case 1:\n        y = 1\n", "match x:\n    case 1:\n        y = 10\n"),
+    "decorated method": ("class A:\n    @d\n    def f(self):\n        pass\n", "class A:\n    @dd\n    def f(self):\n        pass\n"),
+    "non-ASCII column": ("def f():\n    s = 'é'; t = 1\n    u = 2\n", "def f():\n    s = 'é'; t = 1\n    u = 23\n"),
+    "statement becomes two": ("def f():\n    a = 1\n    b = 2\n", "def f():\n    a = 1\n    c = 3; b = 2\n"),
+    "line added": ("x = 1\n\ndef f():\n    a = 1\n", "x = 1\n\ndef f():\n    a = 1\n    b = 2\n"),
+    "line removed above": ("import a\n\nimport b\ndef f():\n    pass\n", "import a\nimport b\ndef f():\n    pass\n"),
+}  # fmt: skip
+
+FULL_PARSE_CASES = {
+    "dedent leaves the block": ("def f():\n    if a:\n        b = 1\n    c = 2\n", "def f():\n    if a:\n        b = 1\n     c = 2\n"),
+    "tab for spaces": ("def f():\n    a = 1\n    b = 2\n", "def f():\n    a = 1\n\tb = 2\n"),
+    "joins the next line": ("def f():\n    a = 1 + \\\n        2\n", "def f():\n    a = 1 + \\\n        2 \\\n"),
+    "carriage returns": ("def f():\r\n    a = 1\r\n", "def f():\r\n    a = 2\r\n"),
+    "opens a string": ("def f():\n    a = 1\n    b = 2\n", "def f():\n    a = '''1\n    b = 2\n"),
+    "first statement": ("x = 1\n", "x = (1\n"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [*SPLICE_CASES, *FULL_PARSE_CASES])
+def test_reparse_cases(case: str) -> None:
+    from nki_compiler.frontend.parse import reparse  # noqa: PLC0415
+    from nki_compiler.source import LineIndex  # noqa: PLC0415
+
+    old, new = SPLICE_CASES.get(case) or FULL_PARSE_CASES[case]
+    previous = ast.parse(old)
+    spliced = reparse(previous, old, new, LineIndex(old).line_starts)
+    if case in FULL_PARSE_CASES:
+        assert spliced is None
+        return
+    assert spliced is not None
+    assert ast.dump(spliced, include_attributes=True) == ast.dump(ast.parse(new), include_attributes=True)
+    untouched = [s for s in previous.body if any(s is t for t in spliced.body)]
+    assert untouched or len(previous.body) == 1  # statements an edit left alone are shared
+
+
+def test_module_walk_merged_from_statements(tmp_path: Path) -> None:
+    """`ModuleInfo.nodes`/`parents` merged from per-statement walks equal one walk of the spliced tree."""
+    from nki_compiler.frontend.walk import walk_with_parents  # noqa: PLC0415
+
+    path = str(tmp_path / "gen.py")
+    workspace = Workspace({path: generated_file(4)})
+    first = workspace.module(path)
+    assert first is not None
+    first.nodes  # noqa: B018  (computes the per-statement walks)
+    workspace.set_text(path, generated_file(4).replace("2.0)", "3.0)", 1))
+    second = workspace.module(path)
+    assert second is not None and second.tree is not None
+    shared = [s for s in second.tree.body if any(s is t for t in first.tree.body)]  # type: ignore[union-attr]
+    assert len(shared) == len(second.tree.body) - 1  # only the edited statement was parsed again
+    nodes, parents = walk_with_parents(second.tree)
+    assert second.nodes == nodes and second.parents == parents
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_documents_splice_and_keep_statement_facts(seed: int, tmp_path: Path) -> None:
+    """A long editing session of one file (edits that keep the line count, as typing mostly does): the
+    server's results equal a fresh check after each edit."""
+    rng = random.Random(seed)
+    path = tmp_path / "host.py"
+    text = host_code_file(3) + generated_file(3)
+    documents = Documents()
+    documents.open(str(path), text, 1)
+    documents.analysis(str(path))
+    for version in range(2, 50):
+        candidate = edit(text, rng) if version % 3 else tricky_edit(text, rng)
+        if candidate.count("\n") == text.count("\n") or version % 4 == 0:
+            text = candidate
+        documents.change(str(path), text, version)
+        documents.tidy()
+        analysis = documents.analysis(str(path))
+        assert full(list(analysis.diagnostics)) == full(check_source(text, str(path))), f"version {version}"
+
+
+IMPORT_EDIT = """import nki
+import nki.language as nl
+import torch_neuronx as tn
+
+
+@tn.nki_jit
+def legacy(a):
+    out = nl.ndarray((128, 512), dtype=a.dtype, buffer=nl.shared_hbm)
+    return out
+
+
+def host(a):
+    kernel = nki.baremetal(legacy)
+    return kernel(a)
+"""
+
+
+def test_statement_facts_follow_the_imports(tmp_path: Path) -> None:
+    """Facts kept for untouched statements depend on the imports: an edited import line re-derives them."""
+    path = str(tmp_path / "k.py")
+    documents = Documents()
+    versions = [IMPORT_EDIT, IMPORT_EDIT.replace("torch_neuronx as tn", "numpy as tn"), IMPORT_EDIT]
+    versions.append(IMPORT_EDIT.replace("import nki\n", "import os\n"))
+    for version, text in enumerate(versions, start=1):
+        (documents.open if version == 1 else documents.change)(path, text, version)
+        analysis = documents.analysis(path)
+        documents.tidy()
+        assert full(list(analysis.diagnostics)) == full(check_source(text, path)), f"version {version}"
+    codes = [{d.code for d in check_source(text, path)} for text in versions]
+    assert "NKI560" in codes[0] and "NKI560" not in codes[1] and "NKI558" in codes[0] - codes[3]
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_documents_on_corpus_files(name: str, corpus: Path, tmp_path: Path) -> None:
+    """The server's path on real kernels: spliced trees and kept statement facts give fresh results."""
+    source = corpus / name
+    if not source.exists():
+        pytest.skip(f"{name} is not in the corpus")
+    rng = random.Random(name)
+    path = tmp_path / source.name
+    text = source.read_text()
+    documents = Documents()
+    documents.open(str(path), text, 1)
+    documents.analysis(str(path))
+    for version in range(2, 14):
+        text = tricky_edit(text, rng) if version % 3 == 0 else edit(text, rng)
+        documents.change(str(path), text, version)
+        documents.tidy()
+        analysis = documents.analysis(str(path))
+        assert full(list(analysis.diagnostics)) == full(check_source(text, str(path))), f"version {version}"

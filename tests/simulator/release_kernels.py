@@ -1,5 +1,5 @@
-"""Kernels for tests/simulator/test_release.py (test data): a tile per row block, and an accumulator used
-before, inside and after a runtime loop."""
+"""Kernels for tests/simulator/test_release.py and test_blas.py (test data): a tile per row block, an
+accumulator used before, inside and after a runtime loop, one matmul."""
 
 import nki
 import nki.isa as nisa
@@ -35,4 +35,21 @@ def looped(a):
     nl.fori_loop(0, 3, body)
     nisa.tensor_scalar(dst=acc, data=acc, op0=nl.add, operand0=1.0)
     nisa.dma_copy(dst=out, src=acc)
+    return out
+
+
+@nki.jit
+def small_matmul(a_t, b):
+    K, M = a_t.shape
+    _, N = b.shape
+    out = nl.ndarray((M, N), dtype=nl.float32, buffer=nl.shared_hbm)
+    lhs = nl.ndarray((K, M), dtype=a_t.dtype, buffer=nl.sbuf)
+    rhs = nl.ndarray((K, N), dtype=b.dtype, buffer=nl.sbuf)
+    nisa.dma_copy(dst=lhs, src=a_t)
+    nisa.dma_copy(dst=rhs, src=b)
+    acc = nl.ndarray((M, N), dtype=nl.float32, buffer=nl.psum)
+    nisa.nc_matmul(dst=acc, stationary=lhs, moving=rhs)
+    res = nl.ndarray((M, N), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.tensor_copy(dst=res, src=acc)
+    nisa.dma_copy(dst=out, src=res)
     return out

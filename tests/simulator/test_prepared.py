@@ -128,8 +128,19 @@ def test_tensor_scalar_bitvec_work_is_exact_on_another_machine() -> None:
 
 
 # -- activation ---------------------------------------------------------------------------------------------
-EXACT = {"exp": np.exp, "tanh": np.tanh, "log": np.log, "rsqrt": lambda x: 1.0 / np.sqrt(x)}
-IN_FP32 = {"square": np.square, "copy": lambda x: x, "sqrt": np.sqrt, "abs": np.abs, "negative": np.negative}
+EXACT: dict[str, Callable[..., Any]] = {
+    "exp": np.exp,
+    "tanh": np.tanh,
+    "log": np.log,
+    "rsqrt": lambda x: 1.0 / np.sqrt(x),
+}
+IN_FP32: dict[str, Callable[..., Any]] = {
+    "square": np.square,
+    "copy": lambda x: x,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "negative": np.negative,
+}
 ACTIVATION_CASES = [  # function, dst dtype, data dtype, scale, bias, reduce_cmd, strided dst
     ("square", "float32", "bfloat16", 1.0, None, "reset_reduce", False),
     ("exp", "float32", "float32", 1.0, "column", "reset_reduce", True),
@@ -256,6 +267,7 @@ def test_matmul_work_accumulates_into_another_machines_psum(dtype: str, accumula
     def half_written(core: Core) -> None:
         psum = next(iter(core.psum.values()))
         psum.data[...] = previous.reshape(-1)
+        assert psum.matmul_written is not None
         psum.matmul_written[: M * N // 2] = True  # the first half holds an earlier matmul's sums
 
     with warnings.catch_warnings(record=True) as caught:

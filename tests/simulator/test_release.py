@@ -1,4 +1,5 @@
-"""A run drops each on-chip tensor after its last use (`nki_sim.plan.releases`), never earlier."""
+"""A run drops each on-chip tensor after its last use (`nki_sim.plan.releases`), never earlier; a static
+pattern is checked once per storage precision (`PatternSpec.accepted`)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from typing import Any
 
 import ml_dtypes
 import numpy as np
+import pytest
 
 import nki
+import nki_sim
 from nki._runtime import _to_numpy_arguments, compile_kernel
 from nki_compiler.ir.access import AccessPattern
 from nki_compiler.ir.program import Loop, Program
-from nki_sim import Machine
-from nki_sim.plan import releases
+from nki_sim import Machine, numerics
+from nki_sim.plan import releases, specs_of
 from nki_sim.run import Execution
+from nki_sim.views import Storage
 from tests.simulator import release_kernels as k
 
 RNG = np.random.default_rng(17)
@@ -67,3 +71,22 @@ def test_returned_and_argument_tensors_are_never_released() -> None:
     kept = {s.id for s in program.storages if not s.on_chip}
     assert released and not released & kept
     assert released == {s.id for s in program.storages if s.on_chip}
+
+
+def test_patterns_are_checked_once_per_storage_precision_then_built_directly() -> None:
+    x = RNG.uniform(-2, 2, (64, 16)).astype(ml_dtypes.bfloat16)
+    program = _program(k.scaled_rows, x)
+    expected = _scaled_rows(x)
+    for precise in (True, False, True):
+        assert np.allclose(nki_sim.run(program, [x], precise=precise), expected, rtol=1e-6)
+    patterns = {p for spec in specs_of(program).values() for _, p in spec.patterns}
+    assert patterns and all(p.accepted == {True, False} for p in patterns)
+
+
+@pytest.mark.parametrize("precise", [True, False])
+def test_fresh_memory_holds_the_fill_value_of_every_dtype(precise: bool) -> None:
+    for name in numerics.NUMERICS:
+        storage = Storage.fresh("t", (4, 3), name, "sbuf", precise)
+        expected = np.full(12, numerics.fill_value(name), dtype=numerics.storage_dtype(name, precise))
+        assert storage.data.dtype == expected.dtype, name
+        assert np.array_equal(storage.data.view(np.uint8), expected.view(np.uint8)), name

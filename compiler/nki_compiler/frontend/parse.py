@@ -178,12 +178,14 @@ def _splice(
     statements = _parse_block(text, _first_line(stmt), nested=len(path) > 1)
     if statements is None:
         return None
-    indentation = old[region[0] : region[0] + _first_column(stmt)]
-    if (
-        statements
-        and _indentation(text, _first_line(statements[0]) - _first_line(stmt), statements[0]) != indentation
-    ):
-        return None  # the block keeps the indentation the enclosing block expects (tabs included)
+    if statements:
+        first, last = statements[0], statements[-1]
+        base = _first_line(stmt)
+        indentation = old[region[0] : region[0] + _first_column(stmt)]
+        if _line(text, _first_line(first) - base)[: _first_column(first)] != indentation:
+            return None  # the block keeps the indentation the enclosing block expects (tabs included)
+        if not _ends_line(_line(text, (last.end_lineno or 0) - base), last.end_col_offset or 0):
+            return None  # `;` after the last statement would end the enclosing blocks after it
     return _rebuild(path, statements, (stmt.end_lineno or 0, stmt.end_col_offset or 0))
 
 
@@ -195,19 +197,24 @@ def _region(text: str, stmt: ast.stmt, line_starts: list[int]) -> tuple[int, int
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     head = text[start : start + _first_column(stmt)]
-    tail = text[end:line_end]
-    tail = tail[_characters(tail, stmt.end_col_offset or 0) :].strip()
-    if head.strip() or (tail and not tail.startswith("#")):
+    if head.strip() or not _ends_line(text[end:line_end], stmt.end_col_offset or 0):
         return None
     return start, line_end
 
 
-def _indentation(text: str, line: int, stmt: ast.stmt) -> str:
-    """The text before `stmt` (or its first decorator) on line `line` (from 0) of `text`."""
+def _ends_line(line: str, byte_column: int) -> bool:
+    """Only blanks or a comment follow `byte_column` on `line`."""
+    tail = line[_characters(line, byte_column) :].strip()
+    return not tail or tail.startswith("#")
+
+
+def _line(text: str, number: int) -> str:
+    """Line `number` (from 0) of `text`, without its line break."""
     start = 0
-    for _ in range(line):
+    for _ in range(number):
         start = text.index("\n", start) + 1
-    return text[start : start + _first_column(stmt)]
+    end = text.find("\n", start)
+    return text[start : len(text) if end < 0 else end]
 
 
 def _first_column(stmt: ast.stmt) -> int:
@@ -292,9 +299,16 @@ def _reparse_suffix(
     kept = 0
     while kept < len(previous.body) and (previous.body[kept].end_lineno or 0) < first_line:
         kept += 1
-    while (
-        kept and _region(old, previous.body[kept - 1], line_starts) is None
-    ):  # code after it on its last line
+    # Code after a statement on its last line (a `;`, a backslash) continues it, and so may lines after a
+    # compound statement unless a statement above the edit starts at column 0: it is parsed again.
+    body = previous.body
+    while kept and (
+        _region(old, body[kept - 1], line_starts) is None
+        or (
+            hasattr(body[kept - 1], "body")
+            and not (kept < len(body) and _first_line(body[kept]) < first_line)
+        )
+    ):
         kept -= 1
     if not kept:
         return None

@@ -305,6 +305,7 @@ def _nested_decorated(module: ModuleInfo, statement: ast.stmt) -> list[FunctionN
         return []
     return [
         n
-        for n in walk_cached(statement)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list and n is not statement
+        for level in module.statement_walk(statement)[0][1:]
+        for n in level
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list
     ]

@@ -214,6 +214,13 @@ class AccessPattern:
 _PATTERN_SETTERS = slot_setters(AccessPattern)
 
 
+@functools.lru_cache(maxsize=4096)
+def shared(value: Any) -> Any:
+    """One object for equal hashable values (view pairs, shapes): an unrolled loop builds the same ones
+    at every iteration and the IR keeps them."""
+    return value
+
+
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return _cached_strides(shape) if type(shape) is tuple else _strides(shape)
 

@@ -74,7 +74,8 @@ class Call:
         return self.interp.origin(self.frame, self.node)
 
     def emit(self, opcode: Opcode, operands: dict[str, Any], name: Any = None) -> Instruction:
-        return self.interp.builder.emit(opcode, operands, self.origin(), name)
+        origin = self.frame.origins.get(self.node) or self.origin()
+        return self.interp.builder.emit(opcode, operands, origin, name)
 
 
 def call_api(
@@ -215,7 +216,7 @@ def _isa(call: Call, obj: Any = None) -> Any:
         if isinstance(value, InstructionHandle):
             call.interp.report("NKI401", call.frame, call.nodes.get(key, call.node), op=value.opcode)
             return InstructionHandle(name, call.node)
-    operands = {k: v for k, v in values.items() if k != "name"} if "name" in values else dict(values)
+    operands = {k: v for k, v in values.items() if k != "name"} if "name" in values else values
     check_instruction(call.interp, call.frame, name, call.node, values, call.nodes)
     instruction = call.emit(opcode, bind_groups(name, operands), values.get("name"))
     return InstructionHandle(name, call.node, instruction.id)

@@ -35,7 +35,7 @@ from nki_compiler.specializer.values import (
 
 def get_attribute(interp: Interpreter, frame: Frame, value: Any, attr: str) -> Any:
     if isinstance(value, Tensor):
-        return _tensor_attribute(value, attr)
+        return tensor_attribute(value, attr)
     if isinstance(value, Instance):
         if attr in value.fields:
             return value.fields[attr]
@@ -76,7 +76,7 @@ def _is_our_object(value: Any) -> bool:
     return module == "nki" or module.startswith("nki.")
 
 
-def _tensor_attribute(tensor: Tensor, attr: str) -> Any:
+def tensor_attribute(tensor: Tensor, attr: str) -> Any:
     if attr in TENSOR_METHODS:
         return TensorMethod(tensor, attr)
     if attr not in TENSOR_ATTRIBUTES:

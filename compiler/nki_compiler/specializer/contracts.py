@@ -16,7 +16,7 @@ from nki_compiler.specializer.generations import check_generation
 from nki_compiler.specializer.indirection import check_operands as check_indirect_operands
 from nki_compiler.specializer.interpreter import Frame, Interpreter
 from nki_compiler.specializer.tensors import Tensor
-from nki_compiler.specializer.values import Unknown, RegisterValue
+from nki_compiler.specializer.values import RegisterValue, Unknown
 
 Values = dict[str, Any]
 Nodes = dict[str, ast.AST]
@@ -54,16 +54,6 @@ class ContractChecker:
     def tensor(self, key: str) -> Tensor | None:
         value = self.values.get(key)
         return value if isinstance(value, Tensor) else None
-
-    # -- every instruction -------------------------------------------------------------------------
-    def uninitialized_reads(self) -> None:
-        written = self.interp.builder.written
-        for key, value in self.values.items():
-            if not isinstance(value, Tensor) or value.storage.id in written or key in OUTPUT_OPERANDS:
-                continue
-            storage = value.storage
-            if storage.kind == "alloc" and storage.on_chip:
-                self.report("NKI320", key, t=storage.name)
 
     # -- per opcode --------------------------------------------------------------------------------
     def nc_matmul(self) -> None:
@@ -175,8 +165,7 @@ STATEFUL_CHECKS: dict[str, Callable[[ContractChecker], None]] = {"nc_matmul": Co
 def check_instruction(
     interp: Interpreter, frame: Frame, name: str, call: ast.Call, values: Values, nodes: Nodes
 ) -> None:
-    checker = ContractChecker(interp, frame, call, values, nodes)
-    checker.uninitialized_reads()
+    uninitialized_reads(interp, frame, call, values, nodes)
     key = values_key(name, values)
     if key is None or key not in interp.clean_checks:
         reported = interp.reports
@@ -184,12 +173,25 @@ def check_instruction(
         check_indirect_operands(interp, frame, name, call, values, nodes)
         specific = CHECKS.get(name)
         if specific is not None:
-            specific(checker)
+            specific(ContractChecker(interp, frame, call, values, nodes))
         if key is not None and interp.reports == reported:
             interp.clean_checks.add(key)  # the same values pass again: nothing to check
     stateful = STATEFUL_CHECKS.get(name)
     if stateful is not None:
-        stateful(checker)
+        stateful(ContractChecker(interp, frame, call, values, nodes))
+
+
+def uninitialized_reads(
+    interp: Interpreter, frame: Frame, call: ast.Call, values: Values, nodes: Nodes
+) -> None:
+    """NKI320: an on-chip tensor read before any instruction wrote it."""
+    written = interp.builder.written
+    for key, value in values.items():
+        if not isinstance(value, Tensor) or value.storage.id in written or key in OUTPUT_OPERANDS:
+            continue
+        storage = value.storage
+        if storage.kind == "alloc" and storage.on_chip:
+            interp.report("NKI320", frame, nodes.get(key, call), t=storage.name)
 
 
 _SCALARS = frozenset({bool, int, float, str, type(None), Unknown, RegisterValue, types.FunctionType})
@@ -201,9 +203,12 @@ def values_key(name: str, values: Values) -> tuple[Any, ...] | None:
     dtype and indirection flag), hashable; None when a value is of a kind they may read more of."""
     parts: list[Any] = [name]
     for key, value in values.items():
-        part = _value_key(value)
-        if part is None:
-            return None
+        if type(value) is Tensor and value.indirection is None:  # the common case of `_value_key`
+            part: Any = (value.storage.buffer, value.dims, value.dtype, value.indirect)
+        else:
+            part = _value_key(value)
+            if part is None:
+                return None
         parts.append(key)
         parts.append(part)
     return tuple(parts)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from nki_compiler.ir.access import Storage
+from nki_compiler.ir.access import Storage, contiguous_pairs, shared
 from nki_compiler.ir.opcodes import Opcode
 from nki_compiler.ir.program import Instruction, Loop, Node, Origin, Program, Register
 from nki_compiler.source import Span
@@ -57,6 +57,7 @@ def tensor_fact(tensor: Tensor) -> TensorFact:
 OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
 
 
+_ALLOC = Opcode.ALLOC
 _SCALARS = frozenset({bool, int, float, str, type(None)})
 
 
@@ -105,9 +106,8 @@ class Builder:
         kind: str = "alloc",
         address: tuple[int, int] | None = None,
     ) -> Storage:
-        storage = Storage(
-            self._next_storage, name or f"t{self._next_storage}", shape, dtype, buffer, kind, address
-        )
+        number = self._next_storage
+        storage = Storage(number, name or f"t{number}", shared(shape), dtype, buffer, kind, address)
         self._next_storage += 1
         self.program.storages.append(storage)
         return storage
@@ -126,8 +126,8 @@ class Builder:
         storage = self.storage(shape, dtype, buffer, label, kind, address)
         if name:
             self.names.setdefault(name, storage.id)
-        self.append(Instruction(Opcode.ALLOC, (("storage", storage),), origin))
-        return Tensor.whole(storage)
+        self.append(Instruction(_ALLOC, (("storage", storage),), origin))
+        return Tensor(storage, 0, contiguous_pairs(storage.shape), dtype)  # `Tensor.whole`
 
     def register(self, frozen: bool = False) -> RegisterValue:
         register = Register(self._next_register, frozen=frozen)
@@ -155,7 +155,7 @@ class Builder:
         for key, value in operands.items():
             kind = type(value)
             if kind is Tensor:
-                converted.append((key, value.pattern()))
+                converted.append((key, value.__dict__.get("_pattern") or value.pattern()))
                 if key in OUTPUT_OPERANDS:
                     written.append(value.storage.id)
                 continue

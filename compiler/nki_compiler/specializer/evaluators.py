@@ -14,23 +14,23 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nki_compiler.specializer.attributes import get_attribute
+from nki_compiler.specializer.attributes import get_attribute, tensor_attribute
 from nki_compiler.specializer.interpreter import (
     Frame,
-    _is_dynamic_index,
     _is_none_test,
     binary,
     compare,
     truth,
 )  # fmt: skip
 from nki_compiler.specializer.tensors import Tensor, ViewError
-from nki_compiler.specializer.values import UNKNOWN, is_unknown
+from nki_compiler.specializer.values import UNKNOWN, RegisterValue, is_unknown
 
 if TYPE_CHECKING:
     from nki_compiler.specializer.interpreter import Interpreter
 
 Evaluator = Callable[[Frame], Any]
 _MISSING = object()
+_DYNAMIC_INDEX = (Tensor, RegisterValue)  # a tensor or register inside `[]` (NKI315)
 _UNARY: dict[type, Any] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
 #: int (op) int with nothing for `binary` to refuse: the Python result is the answer
 _INT_BINOPS: dict[type, Any] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
@@ -50,10 +50,14 @@ def _unknown(frame: Frame) -> Any:
 
 
 def _constant(interp: Interpreter, node: ast.Constant) -> Evaluator:
+    result = _constant_value(node)
+    return lambda frame: result
+
+
+def _constant_value(node: ast.Constant) -> Any:
     value = node.value
     known = isinstance(value, (int, float, str, bool, type(None))) or value is Ellipsis
-    result = value if known else UNKNOWN
-    return lambda frame: result
+    return value if known else UNKNOWN
 
 
 def _name(interp: Interpreter, node: ast.Name) -> Evaluator:
@@ -212,10 +216,43 @@ def _bin_op(interp: Interpreter, node: ast.BinOp) -> Evaluator:
     left_evaluator, right_evaluator = interp.evaluator(node.left), interp.evaluator(node.right)
     op = type(node.op)
     fast = _INT_BINOPS.get(op)
+    if fast is not None and isinstance(node.left, ast.Name):
+        return _local_bin_op(interp, node, fast, left_evaluator, right_evaluator)
 
     def evaluate(frame: Frame) -> Any:
         left, right = left_evaluator(frame), right_evaluator(frame)
         if fast is not None and type(left) is int and type(right) is int:
+            return fast(left, right)
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            from nki_compiler.specializer.python_ops import binary_on_tensor
+
+            binary_on_tensor(interp, frame, node, right)
+            return UNKNOWN
+        return binary(op, left, right)
+
+    return evaluate
+
+
+def _local_bin_op(
+    interp: Interpreter, node: ast.BinOp, fast: Any, left_evaluator: Evaluator, right_evaluator: Evaluator
+) -> Evaluator:
+    """`name + 1`, `i * size`: the `_bin_op` of a local name with a constant or another local name, read
+    from the frame without calling their evaluators (index arithmetic of unrolled loops)."""
+    assert isinstance(node.left, ast.Name)
+    left_name = node.left.id
+    right_name = node.right.id if isinstance(node.right, ast.Name) else None
+    constant = _constant_value(node.right) if isinstance(node.right, ast.Constant) else _MISSING
+    op = type(node.op)
+
+    def evaluate(frame: Frame) -> Any:
+        local = frame.locals
+        left = local.get(left_name, _MISSING)
+        if left is _MISSING:
+            left = left_evaluator(frame)
+        right = constant if right_name is None else local.get(right_name, _MISSING)
+        if right is _MISSING:
+            right = right_evaluator(frame)
+        if type(left) is int and type(right) is int:
             return fast(left, right)
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             from nki_compiler.specializer.python_ops import binary_on_tensor
@@ -285,6 +322,8 @@ def _attribute(interp: Interpreter, node: ast.Attribute) -> Evaluator:
         owner = owner_evaluator(frame)
         if owner is cache[0]:
             return cache[1]
+        if type(owner) is Tensor:  # `get_attribute`'s first case
+            return tensor_attribute(owner, attr)
         value = get_attribute(interp, frame, owner, attr)
         if type(owner) is types.ModuleType:
             cache[0], cache[1] = owner, value
@@ -300,7 +339,11 @@ def _subscript(interp: Interpreter, node: ast.Subscript) -> Evaluator:
         value = value_evaluator(frame)
         key = key_evaluator(frame)
         if isinstance(value, Tensor):
-            if _is_dynamic_index(key):
+            if isinstance(key, tuple):
+                dynamic = any([isinstance(item, _DYNAMIC_INDEX) for item in key])
+            else:
+                dynamic = isinstance(key, _DYNAMIC_INDEX)
+            if dynamic:  # `_is_dynamic_index`, inlined
                 from nki_compiler.specializer.python_ops import dynamic_subscript
 
                 dynamic_subscript(interp, frame, node, value, key)
@@ -341,7 +384,9 @@ def _call(interp: Interpreter, node: ast.Call) -> Evaluator:
             values = [a(frame) for a in arguments]
             if order is not None:
                 values = [values[i] for i in order]
-            return handler(Call(interp, frame, name, dict(zip(parameters, values)), nodes, node), callee)
+            return handler(
+                Call(interp, frame, name, dict(zip(parameters, values, strict=True)), nodes, node), callee
+            )
         args = [a(frame) for a in positional]
         kwargs = {name: k(frame) for name, k in keywords}
         if starred:

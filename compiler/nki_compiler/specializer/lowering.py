@@ -35,13 +35,12 @@ def allocate(
         call.interp.builder.complete = False
         return UNKNOWN
     interp, frame = call.interp, call.frame
-    where = call.nodes.get(shape_key, call.node)
     if memory in ("sbuf", "psum") and dims and dims[0] > PMAX:
-        interp.report("NKI301", frame, where, p=dims[0], sbuf_psum=memory)
+        interp.report("NKI301", frame, call.nodes.get(shape_key, call.node), p=dims[0], sbuf_psum=memory)
     if memory == "psum":
         per_partition = math.prod(dims[1:]) * (dtype_bytes(kind) or 0)
         if per_partition > PSUM_BANK_BYTES:
-            interp.report("NKI303", frame, where, n=per_partition)
+            interp.report("NKI303", frame, call.nodes.get(shape_key, call.node), n=per_partition)
     pinned = None
     if isinstance(address, (tuple, list)) and len(address) == 2 and all(isinstance(a, int) for a in address):
         pinned = (address[0], address[1])
@@ -50,7 +49,8 @@ def allocate(
     label = name if isinstance(name, str) else ""
     if label and label in interp.builder.names:
         interp.report("NKI318", frame, call.nodes.get("name", call.node), n=label)
-    return interp.builder.alloc(dims, kind, memory, call.origin(), label, pinned)
+    origin = frame.origins.get(call.node) or call.origin()
+    return interp.builder.alloc(dims, kind, memory, origin, label, pinned)
 
 
 def _without_block_dims(call: Call, shape: Any, shape_key: str) -> Any:

@@ -17,6 +17,7 @@ from nki_compiler.ir.access import (
     contiguous_pairs,
     contiguous_strides,
     dtype_bytes,
+    shared,
 )
 from nki_compiler.specializer.values import UNKNOWN, RegisterValue
 
@@ -93,10 +94,10 @@ class Tensor:
         return self.storage.name
 
     def pattern(self) -> AccessPattern:
-        cached = self.__dict__.get("_pattern")  # one IR pattern per tensor value, however often used
+        state = self.__dict__
+        cached = state.get("_pattern")  # one IR pattern per tensor value, however often used
         if cached is None:
-            cached = self._make_pattern()
-            object.__setattr__(self, "_pattern", cached)
+            cached = state["_pattern"] = self._make_pattern()
         return cached
 
     def _make_pattern(self) -> AccessPattern:
@@ -414,7 +415,7 @@ def _plain_slices(tensor: Tensor, key: tuple[Any, ...]) -> Tensor | None:
         offset += start * stride
         dims.append((stride, stop - start if stop > start else 0))
     # every field as `replace(tensor, offset=, dims=, is_view=True)` would copy it, without its cost
-    view = (tensor.storage, offset, tuple(dims), tensor.dtype, tensor.indirect, True, tensor.dynamic)
+    view = (tensor.storage, offset, shared(tuple(dims)), tensor.dtype, tensor.indirect, True, tensor.dynamic)
     return Tensor(*view, tensor.indirection)
 
 

@@ -9,6 +9,7 @@ from nki_compiler.frontend.checks import (  # noqa: F401  (imported for their re
     launches,
     migration_advice,
     migration_common,
+    migration_constants,
     migration_entry,
     migration_indirect,
     migration_isa,

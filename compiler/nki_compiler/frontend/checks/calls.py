@@ -64,9 +64,20 @@ def third_party_call(ctx: FunctionContext, node: ast.AST) -> None:
     if any(call_name(ctx.module, a) == "nki.language.shared_constant" for a in ctx.ancestors(node)):
         return  # the constant's value is built on the host (legacy kernels pass numpy arrays)
     if name == "numpy.dtype":
-        ctx.report("NKI104", node, t="dtype")
+        ctx.report("NKI104", node, t="dtype", fixes=_nl_dtype_fix(ctx, node))
         return
     ctx.report("NKI026", node.func, module=name.split(".")[0])
+
+
+def _nl_dtype_fix(ctx: FunctionContext, call: ast.Call) -> tuple[Fix, ...]:
+    """`np.dtype(nl.float32)` names the dtype `nl.float32` already is."""
+    if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Attribute):
+        return ()
+    name = ctx.module.canonical(call.args[0]) or ""
+    if not name.startswith("nki.language.") or name.rsplit(".", 1)[-1] not in NL_EQUIVALENT.values():
+        return ()
+    text = ctx.text(call.args[0])
+    return (Fix(f"Use `{text}`", (Edit(ctx.span(call), text),)),)
 
 
 def _shadowed(ctx: FunctionContext, expr: ast.expr) -> bool:
@@ -91,6 +102,8 @@ def numpy_dtype(ctx: FunctionContext, node: ast.AST) -> None:
         return
     if in_annotation(ctx, node):
         return
+    if any(call_name(ctx.module, a) == "nki.language.shared_constant" for a in ctx.ancestors(node)):
+        return  # a numpy dtype of the host-built constant (`np.identity(128, dtype=np.int8)`)
     fixes: tuple[Fix, ...] = ()
     alias = library_alias(ctx, "nki.language")
     if alias and node.attr in NL_EQUIVALENT:

@@ -5,6 +5,7 @@ kernel arguments that NKI cannot take (NKI102, NKI104 at host launches)."""
 from __future__ import annotations
 
 import ast
+from functools import partial
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Note, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on, on_module
@@ -102,48 +103,64 @@ def bracket_launch_in_kernel(ctx: FunctionContext, node: ast.AST) -> None:
         ctx.report("NKI110", node.func, fixes=(fix,))
 
 
-def _host_nodes(ctx: ModuleContext) -> list[ast.AST]:
-    """Nodes outside kernel scope (module-level code and functions no kernel reaches)."""
-    excluded = {id(f.node) for f in ctx.scope.in_file(ctx.module.path)}
-    if not excluded:
-        return ctx.module.nodes
-    parents = ctx.module.parents
-    found: list[ast.AST] = []
-    for node in ctx.module.nodes:  # breadth-first: a parent is decided before its children
-        key = id(node)
-        parent = parents.get(key)
-        if key in excluded or (parent is not None and id(parent) in excluded):
-            excluded.add(key)
-        else:
-            found.append(node)
-    return found
-
-
 def _launched_kernel(ctx: ModuleContext, func: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     if isinstance(func, ast.Name):
         return _jit_kernels(ctx.module).get(func.id)
     return None
 
 
+def _launches(module: ModuleInfo, kernels: dict, stmt: ast.stmt) -> list[tuple[ast.Call, bool]]:  # type: ignore[type-arg]
+    """(call, launches a kernel of the module by name) of the launches in one top-level statement."""
+    found: list[tuple[ast.Call, bool]] = []
+    for level in module.statement_walk(stmt)[0]:
+        for node in level:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            bracket = func if isinstance(func, ast.Subscript) else None
+            target = bracket.value if bracket is not None else func
+            wrapped = call_name(module, target) in _LAUNCH_WRAPPERS
+            kernel = isinstance(target, ast.Name) and target.id in kernels
+            if kernel or wrapped and bracket is not None:
+                found.append((node, kernel))
+    return found
+
+
+def _in_scope(ctx: ModuleContext, stmt: ast.stmt, node: ast.AST, functions: set[int]) -> bool:
+    parents = ctx.module.statement_walk(stmt)[1]
+    current: ast.AST | None = node
+    while current is not None:
+        if id(current) in functions:
+            return True
+        current = parents.get(id(current))
+    return False
+
+
 @on_module
 def host_launches(ctx: ModuleContext) -> None:
+    """Launches outside kernel scope; the launches of each top-level statement are kept with it."""
+    if ctx.module.tree is None:
+        return
     kernels = _jit_kernels(ctx.module)
-    for node in _host_nodes(ctx):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        bracket = func if isinstance(func, ast.Subscript) else None
-        target = bracket.value if bracket is not None else func
-        wrapped = call_name(ctx.module, target) in _LAUNCH_WRAPPERS
-        kernel = isinstance(target, ast.Name) and target.id in kernels
-        if not (kernel or wrapped and bracket is not None):
-            continue
-        if bracket is not None:
-            _check_bracket(ctx, bracket)
-        if kernel and not node.args and not node.keywords:
-            ctx.report("NKI112", node, k=ctx.text(target), notes=_no_parameters_note(ctx, kernels, target))
-        if kernel:
-            _check_arguments(ctx, node)
+    in_scope = {id(f.node) for f in ctx.scope.in_file(ctx.module.path)}
+    key = ("host_launches", ctx.module.imports_key, tuple(sorted(kernels)))
+    launches = partial(_launches, ctx.module, kernels)
+    for stmt in ctx.module.tree.body:
+        for node, kernel in ctx.module.statement_fact(stmt, key, launches):
+            if in_scope and _in_scope(ctx, stmt, node, in_scope):
+                continue
+            _host_launch(ctx, kernels, node, kernel)
+
+
+def _host_launch(ctx: ModuleContext, kernels: dict, node: ast.Call, kernel: bool) -> None:  # type: ignore[type-arg]
+    bracket = node.func if isinstance(node.func, ast.Subscript) else None
+    target = bracket.value if bracket is not None else node.func
+    if bracket is not None:
+        _check_bracket(ctx, bracket)
+    if kernel and not node.args and not node.keywords:
+        ctx.report("NKI112", node, k=ctx.text(target), notes=_no_parameters_note(ctx, kernels, target))
+    if kernel:
+        _check_arguments(ctx, node)
 
 
 def _no_parameters_note(ctx: ModuleContext, kernels: dict, target: ast.expr) -> tuple[Note, ...]:  # type: ignore[type-arg]

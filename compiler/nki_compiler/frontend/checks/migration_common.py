@@ -275,3 +275,12 @@ def parent_of(ctx: FunctionContext, node: ast.AST) -> ast.AST | None:
         parents = parents_within(ctx.function.node)
         ctx._nki5_parents = parents  # type: ignore[attr-defined]
     return parents.get(id(node))  # type: ignore[no-any-return]
+
+
+def unused_import(ctx: ModuleContext, stmt: ast.stmt) -> bool:
+    """`import a.b as x` (one name) whose bound name nothing in the module reads."""
+    if not isinstance(stmt, ast.Import) or len(stmt.names) != 1:
+        return False
+    alias = stmt.names[0]
+    bound = alias.asname or alias.name.split(".")[0]
+    return not any(isinstance(n, ast.Name) and n.id == bound for n in ctx.module.nodes)

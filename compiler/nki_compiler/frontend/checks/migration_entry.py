@@ -12,6 +12,7 @@ from functools import partial
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Severity
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_function, on_module
 from nki_compiler.frontend.checks.migration_advice import allocator_notes, entry_point_notes
+from nki_compiler.frontend.checks.migration_allocators import unused_allocator_fix
 from nki_compiler.frontend.checks.migration_common import (
     allocations,
     alone_on_lines,
@@ -21,6 +22,7 @@ from nki_compiler.frontend.checks.migration_common import (
     line_start,
     module_alias,
     remove_argument,
+    unused_import,
 )
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import kernel_roots
@@ -107,6 +109,8 @@ def import_fix(ctx: ModuleContext, stmt: ast.stmt) -> tuple[Fix, ...]:
             return (Fix(title, (_statement_removal(ctx, stmt),)),)
         rewritten = ast.ImportFrom(module=stmt.module, names=kept, level=stmt.level)
     new = rewritten_import(rewritten)
+    if new is None and unused_import(ctx, stmt):  # `import neuronxcc.nki.compiler as ncc`, no longer used
+        return (Fix("Remove the unused legacy import", (_statement_removal(ctx, stmt),)),)
     if new is None:
         return ()
     return (Fix(f"Import from the `nki` namespace: `{new}`", (Edit(ctx.span(stmt), new),)),)
@@ -251,7 +255,7 @@ def entry_points(ctx: ModuleContext) -> None:
                 _jax_call(ctx, node, parent)
             elif name in MOD_ALLOCATORS and not _called(node, parent):
                 # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
-                ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
+                ctx.report("NKI547", node, fixes=unused_allocator_fix(ctx, node), notes=allocator_notes(ctx, node))
             elif name == "nki.tensor":
                 fix = Fix(
                     "Use `nki.meta.tensor`",
@@ -413,12 +417,23 @@ def kernel_signatures_and_launches(ctx: ModuleContext) -> None:
         for default in [*root.args.defaults, *root.args.kw_defaults]:
             if isinstance(default, ast.List):
                 ctx.report("NKI533", default, fixes=(_tuple_fix(ctx, default),))
-    names = {r.name for r in roots}
-    for node in ctx.module.nodes:
-        if isinstance(node, ast.Call) and _launched_kernel(node.func) in names:
-            for value in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(value, ast.List):
-                    ctx.report("NKI533", value, fixes=(_tuple_fix(ctx, value),))
+    names = frozenset(r.name for r in roots)
+    lists = partial(_launch_lists, ctx.module, names)
+    for stmt in ctx.module.tree.body:
+        for value in ctx.module.statement_fact(stmt, ("launch_lists", names), lists):
+            ctx.report("NKI533", value, fixes=(_tuple_fix(ctx, value),))
+
+
+def _launch_lists(module: ModuleInfo, names: frozenset[str], stmt: ast.stmt) -> list[ast.List]:
+    """List arguments of the calls of kernels `names` in one top-level statement."""
+    return [
+        value
+        for level in module.statement_walk(stmt)[0]
+        for node in level
+        if isinstance(node, ast.Call) and _launched_kernel(node.func) in names
+        for value in [*node.args, *(k.value for k in node.keywords)]
+        if isinstance(value, ast.List)
+    ]
 
 
 def _launched_kernel(func: ast.expr) -> str | None:

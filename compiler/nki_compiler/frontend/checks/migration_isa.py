@@ -31,6 +31,7 @@ from nki_compiler.frontend.checks.migration_common import (
     remove_argument,
     rename_keyword,
 )
+from nki_compiler.frontend.checks.migration_constants import psum_result
 from nki_compiler.frontend.checks.migration_entry import isa_name
 from nki_compiler.frontend.checks.migration_iota import affine_select_fix, iota_fix
 from nki_compiler.frontend.walk import walk_cached
@@ -267,7 +268,7 @@ def _dma_copy(ctx: FunctionContext, call: ast.Call) -> None:
     if rmw is not None:
         ctx.report("NKI519", rmw, fixes=_dma_compute_fix(ctx, call, rmw, dst, src))
     source = allocation_of(ctx, src)
-    if source is not None and source.buffer == "nki.language.psum":
+    if (source is not None and source.buffer == "nki.language.psum") or psum_result(ctx, src):
         ctx.report("NKI517", src, fixes=_stage_in_sbuf_fix(ctx, call, src))  # type: ignore[arg-type]
     mode = keyword(call, "dge_mode")
     target = allocation_of(ctx, dst)
@@ -289,7 +290,8 @@ def _store(ctx: FunctionContext, call: ast.Call) -> None:
     """`nl.store(dst, value=<PSUM tile>)`: a DMA, which cannot read PSUM either (nki-api.md §3.2)."""
     value = argument(call, 1, "value")
     source = allocation_of(ctx, value)
-    if value is not None and source is not None and source.buffer == "nki.language.psum":
+    in_psum = source is not None and source.buffer == "nki.language.psum"
+    if value is not None and (in_psum or psum_result(ctx, value)):
         ctx.report("NKI517", value, fixes=_stage_in_sbuf_fix(ctx, call, value))
 
 

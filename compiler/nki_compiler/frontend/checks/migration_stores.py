@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+from collections.abc import Callable
 
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext, on
 from nki_compiler.frontend.checks.facts import bindings, facts, walk_scope
-from nki_compiler.frontend.checks.migration_common import alone_on_lines, called, module_alias
+from nki_compiler.frontend.checks.migration_common import allocation_of, alone_on_lines, called, module_alias
 from nki_compiler.frontend.checks.migration_entry import isa_name
 
 #: `nl.<fn>(x, y)` → `nisa.tensor_tensor(..., op=nl.<fn>)` (unsafe: an operand may be a scalar).
@@ -24,6 +25,8 @@ BINARY = frozenset(
      "logical_and", "logical_or", "logical_xor"}
 )  # fmt: skip
 #: `nl.<fn>(x)` → `nisa.activation(op=nl.<fn>, data=x)` (unsafe: the activation table's precision).
+#: element-wise arithmetic that `nisa.tensor_scalar` computes with a `[P, 1]` operand broadcast along free dims
+SCALAR_OPERATORS = frozenset({"add", "subtract", "multiply", "maximum", "minimum", "divide"})
 UNARY = frozenset(
     {"exp", "log", "tanh", "sigmoid", "relu", "square", "sqrt", "rsqrt", "gelu", "silu", "abs", "sin",
      "cos", "erf", "softplus", "mish", "sign", "arctan", "tan", "reciprocal"}
@@ -83,6 +86,9 @@ def store_into_tensor(ctx: FunctionContext, node: ast.AST) -> None:
     assert isinstance(node, ast.Assign)
     if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
         return
+    if _number(node.value) is not None:
+        _fill(ctx, node)
+        return
     name = tensor_producer(ctx, node.value)
     if name is None:
         _tile_copy(ctx, node)
@@ -113,7 +119,7 @@ def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, na
         new = f"{ctx.text(call.func)}({', '.join([destination, *rest])})"
         return replace("Pass the destination as `dst`", new, Applicability.UNSAFE)
     if call.keywords:
-        return ()  # `dtype=` and keyword operands: the rewrite would need the intended dtype
+        return _cast_copy_fixes(ctx, statement, call, short, replace)
     if short == "load" and len(arguments) == 1:
         new = f"{nisa}.dma_copy(dst={destination}, src={arguments[0]})"
         return replace(f"Use `{nisa}.dma_copy`", new, Applicability.SAFE)
@@ -132,6 +138,95 @@ def _store_fixes(ctx: FunctionContext, statement: ast.Assign, call: ast.Call, na
         new = f"{nisa}.tensor_copy(dst={destination}, src={arguments[0]})"
         return replace(f"Use `{nisa}.tensor_copy`", new, Applicability.UNSAFE)
     return ()
+
+
+def _cast_copy_fixes(
+    ctx: FunctionContext,
+    statement: ast.Assign,
+    call: ast.Call,
+    short: str,
+    replace: Callable[..., tuple[Fix, ...]],
+) -> tuple[Fix, ...]:
+    """`t[ix] = nl.load(x, dtype=d)` / `nl.copy(x, dtype=d)`: Beta 1 cast to `d`, then into `t`'s dtype; the
+    0.6 copy casts to `t`'s dtype directly, the same values when `d` is `t`'s dtype (spelled alike)."""
+    if short in SCALAR_OPERATORS and len(call.args) == 2 and [k.arg for k in call.keywords] == ["dtype"]:
+        return _per_partition_scalar_fixes(ctx, statement, call, short, replace)
+    if short not in ("load", "copy") or len(call.args) != 1 or [k.arg for k in call.keywords] != ["dtype"]:
+        return ()
+    (nisa, _), destination = isa_name(ctx), ctx.text(statement.targets[0])
+    target = allocation_of(ctx, statement.targets[0])
+    dtype = call.keywords[0].value
+    same = target is not None and target.dtype is not None and ctx.text(target.dtype) == ctx.text(dtype)
+    operation, operand = ("dma_copy", "src") if short == "load" else ("tensor_copy", "src")
+    new = f"{nisa}.{operation}(dst={destination}, {operand}={ctx.text(call.args[0])})"
+    title = f"Use `{nisa}.{operation}`"
+    if not same:
+        title += f" (check: the destination's dtype is `{ctx.text(dtype)}`; Beta 1 cast to it first)"
+    safe = same and short == "load"
+    return replace(title, new, Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def _per_partition_scalar_fixes(
+    ctx: FunctionContext,
+    statement: ast.Assign,
+    call: ast.Call,
+    short: str,
+    replace: Callable[..., tuple[Fix, ...]],
+) -> tuple[Fix, ...]:
+    """`t[ix] = nl.multiply(x, s, dtype=d)` with `s` allocated `(P, 1)`: `s` broadcasts along the free
+    dimensions, which is `nisa.tensor_scalar(dst=t[ix], data=x, op0=nl.multiply, operand0=s)`."""
+    scalar = call.args[1]
+    allocation = allocation_of(ctx, scalar)
+    shape = allocation.shape if allocation is not None else None
+    whole = not isinstance(scalar, ast.Subscript) or _is_ellipsis(scalar.slice)
+    if not isinstance(shape, (ast.Tuple, ast.List)) or len(shape.elts) != 2 or not whole:
+        return ()
+    if not (isinstance(shape.elts[1], ast.Constant) and shape.elts[1].value == 1):
+        return ()
+    (nisa, _), nl = isa_name(ctx), module_alias(ctx, "nki.language")
+    destination = ctx.text(statement.targets[0])
+    new = (
+        f"{nisa}.tensor_scalar(dst={destination}, data={ctx.text(call.args[0])}, op0={nl}.{short}, "
+        f"operand0={ctx.text(scalar)})"
+    )
+    dtype = ctx.text(call.keywords[0].value)
+    target = allocation_of(ctx, statement.targets[0])
+    cast = (
+        ""
+        if target is not None and target.dtype is not None and ctx.text(target.dtype) == dtype
+        else (f"; the destination's dtype is `{dtype}`")
+    )
+    title = f"Use `{nisa}.tensor_scalar` (check: `{ctx.text(scalar)}` holds fp32 values{cast})"
+    return replace(title, new, Applicability.UNSAFE)
+
+
+def _is_ellipsis(index: ast.expr) -> bool:
+    return isinstance(index, ast.Constant) and index.value is Ellipsis
+
+
+def _number(value: ast.expr) -> int | float | None:
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        inner = _number(value.operand)
+        return None if inner is None else -inner
+    if isinstance(value, ast.Constant) and type(value.value) in (int, float):
+        number: int | float = value.value  # type: ignore[assignment]
+        return number
+    return None
+
+
+def _fill(ctx: FunctionContext, statement: ast.Assign) -> None:
+    """Beta-1 `t[ix] = 0.0` on a local SBUF/PSUM allocation filled the view: `nisa.memset(dst=t[ix], value=0.0)`."""
+    target = statement.targets[0]
+    allocation = allocation_of(ctx, target)
+    on_chip = (None, "nki.language.sbuf", "nki.language.psum")
+    if allocation is None or allocation.buffer not in on_chip:
+        return
+    (nisa, imports) = isa_name(ctx)
+    fixes: tuple[Fix, ...] = ()
+    if nisa is not None and alone_on_lines(ctx, statement):
+        new = f"{nisa}.memset(dst={ctx.text(target)}, value={ctx.text(statement.value)})"
+        fixes = (Fix(f"Use `{nisa}.memset`", (*imports, Edit(ctx.span(statement), new))),)
+    ctx.report("NKI316", target, fixes=fixes)
 
 
 def _tile_copy(ctx: FunctionContext, statement: ast.Assign) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix
 from nki_compiler.frontend.checks.base import FunctionContext
 from nki_compiler.frontend.checks.migration_advice import allocator_notes, mask_notes, par_dim_notes
+from nki_compiler.frontend.checks.migration_allocators import placed_buffer_fix
 from nki_compiler.frontend.checks.migration_common import (
     ALLOCATORS,
     Allocation,
@@ -341,7 +342,8 @@ def legacy_allocation(ctx: FunctionContext, node: ast.AST) -> None:
     elif isinstance(node.func, ast.Attribute) and node.func.attr == "mod_alloc":
         owner = canonical(ctx, node.func.value) or ""
         if owner.startswith("nki.compiler."):
-            ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
+            fixes = placed_buffer_fix(ctx, node)
+            ctx.report("NKI547", node, fixes=fixes, notes=() if fixes else allocator_notes(ctx, node))
     elif name.startswith("nki.") and name.rsplit(".", 1)[-1] == "sb_mod":
         ctx.report("NKI547", node, notes=allocator_notes(ctx, node))
 
@@ -376,34 +378,73 @@ def _fold_block_dims(
     ctx: FunctionContext, call: ast.Call, shape: ast.Tuple | ast.List, allocation: ast.Call
 ) -> tuple[Fix, ...]:
     """`t = nl.ndarray((B, nl.par_dim(P), F))` used only as `t[b, ...]` → `(P, B, F)` and `t[..., b, ...]`:
-    the block dimension folded into the free dimensions (nki-api.md §7), every element at the same index."""
+    the block dimension folded into the free dimensions (nki-api.md §7), every element at the same index.
+    A name allocated in several places (`if`/`else` branches) is folded when every allocation has its
+    `par_dim` at the same position."""
     statement = ctx.parent(allocation)
     blocks = shape.elts.index(call)
     if (
-        called(ctx, allocation) not in ALLOCATORS
-        or argument(allocation, 0, "shape") is not shape
-        or len(call.args) != 1
-        or call.keywords
-        or any(isinstance(e, ast.Starred) for e in shape.elts)
-        or not isinstance(statement, ast.Assign)
+        not isinstance(statement, ast.Assign)
         or len(statement.targets) != 1
         or not isinstance(statement.targets[0], ast.Name)
-        or statement.targets[0].id not in allocations(ctx)
     ):
         return ()
     name = statement.targets[0].id
+    shapes = _block_shapes(ctx, name, blocks)
+    if shapes is None or not any(s is shape for s in shapes):
+        return ()
     edits = []
+    targets = {id(n) for n in walk_cached(ctx.function.node) if isinstance(n, ast.Name) and n.id == name
+               and isinstance(n.ctx, ast.Store)}  # fmt: skip
     for node in walk_cached(ctx.function.node):
-        if isinstance(node, ast.Name) and node.id == name and node is not statement.targets[0]:
+        if isinstance(node, ast.Name) and node.id == name and id(node) not in targets:
             edit = _folded_subscript(ctx, parent_of(ctx, node), node, blocks)
             if edit is None:
                 return ()  # used whole, or not indexed by block first: keep the diagnostic only
             edits.append(edit)
-    dims = [ctx.text(call.args[0]), *(ctx.text(e) for e in shape.elts if e is not call)]
-    opening, closing = ("[", "]") if isinstance(shape, ast.List) else ("(", ")")
-    edits.append(Edit(ctx.span(shape), f"{opening}{', '.join(dims)}{closing}"))
+    for folded in shapes:
+        par_dim = folded.elts[blocks]
+        assert isinstance(par_dim, ast.Call)
+        dims = [ctx.text(par_dim.args[0]), *(ctx.text(e) for e in folded.elts if e is not par_dim)]
+        opening, closing = ("[", "]") if isinstance(folded, ast.List) else ("(", ")")
+        edits.append(Edit(ctx.span(folded), f"{opening}{', '.join(dims)}{closing}"))
     title = f"Fold the block dimension of `{name}` into its free dimensions (check: it fits a partition)"
     return (Fix(title, tuple(edits), Applicability.UNSAFE),)
+
+
+def _block_shapes(ctx: FunctionContext, name: str, blocks: int) -> list[ast.Tuple | ast.List] | None:
+    """The shapes of every binding of `name`, when each is an allocation with `par_dim(P)` at `blocks`."""
+    shapes: list[ast.Tuple | ast.List] = []
+    for node in walk_cached(ctx.function.node):
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)):
+            continue
+        statement = parent_of(ctx, node)
+        value = statement.value if isinstance(statement, ast.Assign) else None
+        if (
+            not isinstance(statement, ast.Assign)
+            or len(statement.targets) != 1
+            or statement.targets[0] is not node
+        ):
+            return None
+        shape = argument(value, 0, "shape") if isinstance(value, ast.Call) else None
+        if (
+            value is None
+            or (called(ctx, value) or "") not in ALLOCATORS
+            or not isinstance(shape, (ast.Tuple, ast.List))
+        ):
+            return None
+        elements = shape.elts
+        par_dim = elements[blocks] if len(elements) > blocks else None
+        if (
+            any(isinstance(e, ast.Starred) for e in elements)
+            or not isinstance(par_dim, ast.Call)
+            or called(ctx, par_dim) != "nki.language.par_dim"
+            or len(par_dim.args) != 1
+            or par_dim.keywords
+        ):
+            return None
+        shapes.append(shape)
+    return shapes or None
 
 
 def _folded_subscript(

@@ -56,6 +56,7 @@ def report_signature_problems(ctx: FunctionContext) -> None:
     path = ctx.module.path
     explained = [d.span for d in ctx.reporter.diagnostics if d.code[3] in "45" and d.path == path]
     stores = {d.span for d in ctx.reporter.diagnostics if d.code == "NKI316" and d.path == path}
+    keywords = {d.span for d in ctx.reporter.diagnostics if d.code == "NKI113" and d.path == path}
     for span, node, callee, problems in pending:
         if any(span.start <= s.start and s.end <= span.end for s in explained):
             continue
@@ -65,6 +66,8 @@ def report_signature_problems(ctx: FunctionContext) -> None:
         for problem in problems:
             if problem.code == "NKI113":
                 keyword = next(k for k in node.keywords if k.arg == problem.name)
+                if ctx.span(keyword) in keywords:  # a migration rule reported it with its fix
+                    continue
                 ctx.report("NKI113", keyword, message=problem.message, fixes=_rename_fix(ctx, keyword, problem.suggestion),
                            kw=problem.name, callee=callee)  # fmt: skip
             elif problem.code == "NKI114":
