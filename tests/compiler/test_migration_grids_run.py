@@ -3,15 +3,15 @@ originals meant: each rewritten kernel runs in the simulator against NumPy index
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+
+from tests.helpers.modules import import_file
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "migration" / "migration_grids.fixed"
 RNG = np.random.default_rng(0)
@@ -25,14 +25,7 @@ SQUARE = RNG.random((512, 512), dtype=np.float32)
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     path = tmp_path_factory.mktemp("grids") / "migrated_grids.py"
     shutil.copy(GOLDEN, path)
-    spec = importlib.util.spec_from_file_location("migrated_grids", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["migrated_grids"] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop("migrated_grids", None)
+    module = import_file(path, "migrated_grids")
     return module
 
 

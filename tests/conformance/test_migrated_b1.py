@@ -13,12 +13,9 @@ migration leaves: when one disappears, its test fails and the file deserves a si
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import ml_dtypes
@@ -29,6 +26,7 @@ import nki
 from nki_compiler.check import check_source
 from nki_compiler.diagnostics.model import Severity
 from nki_compiler.fixer import fix_text
+from tests.helpers.modules import import_file
 
 pytestmark = pytest.mark.corpus
 
@@ -318,18 +316,6 @@ def _migrate(corpus: Path, folder: Path, file: str) -> tuple[Path, str]:
     return target, fixed
 
 
-def _import(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
-    return module
-
-
 def _params() -> list[Any]:
     return [pytest.param(name, marks=pytest.mark.xfail(reason=CASES[name].rewrite_gap, strict=True))
             if CASES[name].rewrite_gap else name for name in CASES]  # fmt: skip
@@ -343,7 +329,7 @@ def test_migrated_kernel_matches_the_files_reference(corpus: Path, tmp_path: Pat
         assert old in text, f"the patch for a missing rewrite no longer applies: {old!r}"
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
-    kernel = getattr(_import(path, f"migrated_b1_{path.stem}"), case.kernel)
+    kernel = getattr(import_file(path, f"migrated_b1_{path.stem}"), case.kernel)
     inputs = case.make_inputs()
     expected = case.reference(*inputs)
     if case.writes:

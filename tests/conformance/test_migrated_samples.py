@@ -24,8 +24,8 @@ import nki
 from nki_compiler.check import check_source
 from nki_compiler.diagnostics.model import Severity
 from nki_compiler.fixer import fix_text
-from tests.conformance.test_migrated_b1 import _import
 from tests.helpers.corpus import KNOWN_SYNTAX_ERRORS, locate, manifest
+from tests.helpers.modules import import_file
 
 pytestmark = pytest.mark.corpus
 
@@ -232,7 +232,7 @@ def test_migrated_sample_matches_its_reference(corpus: Path, tmp_path: Path, nam
         assert old in text, f"the patch no longer applies: {old!r}"
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
-    module = _import(path, f"migrated_sample_{path.stem}")
+    module = import_file(path, f"migrated_sample_{path.stem}")
     for got, want in case.run(module):
         np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=case.rtol, atol=case.atol)
 
@@ -342,7 +342,7 @@ def test_migrated_isa_kernel_behaves_like_its_unittest(corpus: Path, tmp_path: P
     file, check, leaves = ISA_CASES[name]
     path, text = _migrate(corpus, tmp_path, B1_TESTS / file)
     assert sorted(_errors(path, text)) == sorted(leaves), "the migration left other errors"
-    check(_import(path, f"migrated_isa_{path.stem}"))
+    check(import_file(path, f"migrated_isa_{path.stem}"))
 
 
 def test_every_b1_file_with_a_reference_migrates_to_valid_python(corpus: Path, tmp_path: Path) -> None:

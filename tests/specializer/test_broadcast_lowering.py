@@ -3,11 +3,10 @@ takes float inputs only; integer tiles are copied into every quadrant with `nc_s
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
+
+from tests.helpers.modules import import_file
 
 KERNEL = """
 import nki
@@ -28,14 +27,7 @@ def broadcast_rows(a, rows):
 def broadcast_rows(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("broadcast") / "broadcast_kernel.py"
     path.write_text(KERNEL, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("broadcast_kernel", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["broadcast_kernel"] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop("broadcast_kernel", None)
+    module = import_file(path, "broadcast_kernel")
     return module.broadcast_rows
 
 

@@ -3,14 +3,13 @@ is NKI402 with the exact remedy, and the remedy (`nl.copy` to SBUF) compiles and
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import numpy as np
 import pytest
 
 from nki._runtime import KernelCompileError
+from tests.helpers.modules import import_file
 
 KERNELS = """
 import nki
@@ -40,14 +39,7 @@ def copied_moving(a, b):
 def kernels(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     path = tmp_path_factory.mktemp("matmul") / "matmul_operands.py"
     path.write_text(KERNELS, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("matmul_operands", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["matmul_operands"] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop("matmul_operands", None)
+    module = import_file(path, "matmul_operands")
     return module
 
 
