@@ -20,7 +20,7 @@ from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.frontend.scope import kernel_roots
 from nki_compiler.source import Span
 from nki_compiler.specializer import SpecializeResult, specialize
-from nki_compiler.specializer.emit import Budgets, TensorFact
+from nki_compiler.specializer.emit import Budgets, ScalarValues, TensorFact
 from nki_compiler.specializer.facts import annotation_facts, pragma_facts, pyproject_facts
 from nki_compiler.version import __version__
 from nki_ls.features.diagnostics import Documents, normalize
@@ -74,6 +74,33 @@ class FileSpecialization:
                     bucket = merged.setdefault(span, [])
                     bucket.extend(f for f in facts if f not in bucket)
         return merged
+
+    def scalars_at(self, span: Span) -> ScalarValues | None:
+        """Compile-time values bound at exactly this span, over every specialized kernel."""
+        found = [
+            slot
+            for result in self.results.values()
+            if (slot := result.scalar_facts_by_path.get(self.path, {}).get(span)) is not None
+        ]
+        return _merged(found)
+
+    def scalars_in(self, start: int, end: int) -> dict[Span, ScalarValues]:
+        """Every span of this file inside `[start, end)` bound to something other than a tensor."""
+        found: dict[Span, list[ScalarValues]] = {}
+        for result in self.results.values():
+            for span, slot in result.scalar_facts_by_path.get(self.path, {}).items():
+                if start <= span.start and span.end <= end:
+                    found.setdefault(span, []).append(slot)
+        return {span: merged for span, slots in found.items() if (merged := _merged(slots)) is not None}
+
+
+def _merged(slots: list[ScalarValues]) -> ScalarValues | None:
+    if len(slots) <= 1:
+        return slots[0] if slots else None
+    merged = ScalarValues()
+    for slot in slots:
+        merged.merge(slot)
+    return merged
 
 
 def kernel_facts(module: ModuleInfo) -> list[KernelFacts]:

@@ -1,5 +1,5 @@
 """Hover on kernel code: tensors (buffer, dtype, shape, bytes per partition per unrolled iteration),
-kernel parameters (where their argument facts come from, or how to declare them) and loops (trip count).
+compile-time scalars (their value, or the values across unrolled iterations), kernel parameters (where their argument facts come from, or how to declare them) and loops (trip count).
 
 Facts come from the specializer (`FileSpecialization`), so only kernels with known argument facts
 show shapes; everything else says what is unknown and how to declare it.
@@ -13,12 +13,14 @@ import re
 from nki_compiler.frontend.modules import ModuleInfo
 from nki_compiler.ir.program import Loop, Node
 from nki_compiler.source import Span
-from nki_compiler.specializer.emit import TensorFact
+from nki_compiler.specializer.emit import COUNTED_SCALARS, ScalarValues, TensorFact
 from nki_ls.features.specialized import FileSpecialization, FunctionNode, KernelFacts
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: At most this many distinct iterations are listed in a hover.
 MAX_LISTED = 8
+#: A listed scalar value's text is cut to this many characters.
+MAX_VALUE_TEXT = 60
 _SOURCE_TEXT = {
     "pragma": "the `# nki: args` comment above the kernel",
     "pyproject": "`[tool.nki-ls.kernels]` in pyproject.toml",
@@ -49,15 +51,18 @@ def tensor_hover_markdown(
     name = module.source.text[word.start : word.end]
     kernel = _enclosing_kernel(module, spec, word.start)
     if kernel is not None and _is_parameter(module, kernel.node, word):
-        return word, parameter_markdown(name, kernel, spec.facts_at(word))
+        return word, parameter_markdown(name, kernel, spec.facts_at(word), spec.scalars_at(word))
     if name == "for":
         loop = _loop_at(module, word.start)
         if loop is not None:
             return word, loop_markdown(module, spec, loop)
-    facts = spec.facts_at(word) or _reaching_facts(module, spec, name, word)
+    facts, scalars = spec.facts_at(word), spec.scalars_at(word)
+    if not facts and scalars is None:
+        facts, scalars = _reaching_binding(module, spec, name, word)
     if facts:
         return word, tensor_markdown(name, facts)
-    return None
+    text = scalar_markdown(name, scalars) if scalars is not None and kernel is not None else None
+    return (word, text) if text is not None else None
 
 
 def tensor_markdown(name: str, facts: list[TensorFact]) -> str:
@@ -69,8 +74,34 @@ def tensor_markdown(name: str, facts: list[TensorFact]) -> str:
     return f"```\n{name}: tensor\n```\n\nvaries across unrolled iterations ({len(facts)} distinct):\n{listed}{more}"
 
 
-def parameter_markdown(name: str, kernel: KernelFacts, facts: list[TensorFact]) -> str:
+def scalar_markdown(name: str, scalars: ScalarValues) -> str | None:
+    """`compile-time int: 128`, or the values across unrolled iterations; None when none is known."""
+    values = scalars.values
+    if not values:
+        return None
+    kinds = {_type_name(v) for v in values}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    header = f"```\n{name}: {kind}\n```" if kind else f"```\n{name}\n```"
+    partial = "\n\nsome iterations bind a value not known at compile time" if scalars.opaque else ""
+    if len(values) == 1 and not scalars.saturated:
+        label = f"compile-time {kind}" if not scalars.opaque else "compile-time value seen"
+        return f"{header}\n\n{label}: `{_value_text(values[0])}`{partial}"
+    listed = ", ".join(_value_text(v) for v in values)
+    more = scalars.saturated or scalars.distinct > len(values)
+    count = f"more than {COUNTED_SCALARS}" if scalars.saturated else str(scalars.distinct)
+    return (
+        f"{header}\n\nvalues across unrolled iterations: `{listed}`{', …' if more else ''} "
+        f"({count} distinct){partial}"
+    )
+
+
+def parameter_markdown(
+    name: str, kernel: KernelFacts, facts: list[TensorFact], scalars: ScalarValues | None = None
+) -> str:
     header = f"```\n{name}: {facts[0].text()}\n```" if len(facts) == 1 else f"```\n(parameter) {name}\n```"
+    if not facts and scalars is not None and len(scalars.values) == 1 and not scalars.opaque:
+        value = scalars.values[0]
+        header = f"```\n{name}: {_type_name(value)} = {_value_text(value)}\n```"
     source = kernel.sources.get(name)
     if source is not None:
         return f"{header}\n\nkernel parameter of `{kernel.name}`; facts from {_SOURCE_TEXT[source]}"
@@ -92,6 +123,15 @@ def loop_markdown(module: ModuleInfo, spec: FileSpecialization, loop: ast.For) -
     if spec.results:
         return "loop: unrolled at specialization; trip count not determined"
     return "loop: trip count known only at specialization (declare the kernel's argument facts to see it)"
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _value_text(value: object) -> str:
+    text = repr(value).replace("`", "'")
+    return text if len(text) <= MAX_VALUE_TEXT else text[: MAX_VALUE_TEXT - 1] + "…"
 
 
 def _bytes(fact: TensorFact) -> str:
@@ -118,21 +158,27 @@ def _is_parameter(module: ModuleInfo, node: FunctionNode, word: Span) -> bool:
     return False
 
 
-def _reaching_facts(module: ModuleInfo, spec: FileSpecialization, name: str, word: Span) -> list[TensorFact]:
-    """A use of a name: the facts of its closest binding above it in the same function."""
+def _reaching_binding(
+    module: ModuleInfo, spec: FileSpecialization, name: str, word: Span
+) -> tuple[list[TensorFact], ScalarValues | None]:
+    """A use of a name: the tensor facts or scalar values of its closest binding above it in the same
+    function (a binding may hold both: a tensor in some iterations, something else in others)."""
     function = _enclosing_function(module, word.start)
-    if function is None:
-        return []
-    scope = module.source.index.span_of_ast(function)
+    scope = module.source.index.span_of_ast(function) if function is not None else None
     if scope is None:
-        return []
+        return [], None
     text = module.source.text
-    bindings = [
-        (span, facts)
-        for span, facts in spec.facts_in(scope.start, word.start).items()
-        if text[span.start : span.end] == name
-    ]
-    return max(bindings, key=lambda item: item[0].start)[1] if bindings else []
+    tensors = {
+        s: f for s, f in spec.facts_in(scope.start, word.start).items() if text[s.start : s.end] == name
+    }
+    scalars = {
+        s: v for s, v in spec.scalars_in(scope.start, word.start).items() if text[s.start : s.end] == name
+    }
+    spans = [*tensors, *scalars]
+    if not spans:
+        return [], None
+    closest = max(spans, key=lambda span: span.start)
+    return tensors.get(closest, []), scalars.get(closest)
 
 
 def _enclosing_function(module: ModuleInfo, offset: int) -> FunctionNode | None:

@@ -4,6 +4,7 @@
     result.program            # ir.Program (None when the kernel is missing or an assert failed)
     result.diagnostics        # NKI2xx/3xx/4xx found while specializing
     result.tensor_facts_by_span[span]  # facts of the tensor bound at that span, one per distinct iteration
+    result.scalar_facts_by_path[path][span].values  # compile-time values bound there (first few distinct)
 
 Never imports or executes user code: see `specializer.interpreter`.
 """
@@ -21,7 +22,7 @@ from nki_compiler.frontend.workspace import Workspace
 from nki_compiler.gc_pause import cyclic_gc_paused
 from nki_compiler.ir.program import Program
 from nki_compiler.source import Span
-from nki_compiler.specializer.emit import BudgetExceeded, Budgets, Builder, TensorFact
+from nki_compiler.specializer.emit import BudgetExceeded, Budgets, Builder, ScalarValues, TensorFact
 from nki_compiler.specializer.facts import TensorFact as ArgumentFact
 from nki_compiler.specializer.facts import gather_facts, parse_args_text
 from nki_compiler.specializer.host_objects import rebuild
@@ -41,6 +42,7 @@ class SpecializeResult:
     facts_by_path: dict[str, dict[Span, list[TensorFact]]] = field(default_factory=dict)
     complete: bool = False  # every fact was known: the program can be simulated
     arguments: dict[str, Any] = field(default_factory=dict)
+    scalar_facts_by_path: dict[str, dict[Span, ScalarValues]] = field(default_factory=dict)
 
 
 def find_kernel(module: ModuleInfo, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -93,6 +95,7 @@ def specialize(
         facts_by_path,
         builder.complete and not failed,
         arguments,
+        builder.scalars,
     )
 
 
@@ -158,4 +161,12 @@ def _header_span(module: ModuleInfo, node: ast.AST) -> Span:
     return Span(span.start, span.start + newline) if newline >= 0 else span
 
 
-__all__ = ["ArgumentFact", "Budgets", "SpecializeResult", "TensorFact", "parse_args_text", "specialize"]
+__all__ = [
+    "ArgumentFact",
+    "Budgets",
+    "ScalarValues",
+    "SpecializeResult",
+    "TensorFact",
+    "parse_args_text",
+    "specialize",
+]

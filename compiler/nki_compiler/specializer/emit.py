@@ -1,5 +1,5 @@
 """Building the IR program while the meta-program runs: storages, registers, instructions, loops,
-and the per-span tensor facts the editor shows."""
+and the per-span tensor facts and compile-time scalar values the editor shows."""
 
 from __future__ import annotations
 
@@ -53,12 +53,73 @@ def tensor_fact(tensor: Tensor) -> TensorFact:
     return TensorFact(tensor.shape, tensor.dtype, tensor.buffer, tensor.bytes_per_partition(), tensor.name)
 
 
-#: operands an instruction writes (their storages count as initialized afterwards)
-OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
-
-
 _ALLOC = Opcode.ALLOC
 _SCALARS = frozenset({bool, int, float, str, type(None)})
+
+#: Distinct scalar values kept per span (for display) and counted per span (beyond that: "more than").
+LISTED_SCALARS = 8
+COUNTED_SCALARS = 1024
+
+
+class ScalarValues:
+    """The compile-time values one assignment target took across unrolled iterations, bounded in memory.
+
+    `values` holds the first `LISTED_SCALARS` distinct ones in order; `distinct` counts distinct ones up
+    to `COUNTED_SCALARS` (`saturated` past that); `opaque` counts bindings to something that is not a
+    known scalar (a runtime value, an object), so the values seen are not the whole story.
+    """
+
+    __slots__ = ("values", "_seen", "saturated", "opaque")
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._seen: set[tuple[type, Any]] = set()
+        self.saturated = False
+        self.opaque = 0
+
+    @property
+    def distinct(self) -> int:
+        return len(self._seen)
+
+    def add(self, value: Any) -> None:
+        seen = self._seen
+        key = (type(value), value)  # 1, 1.0 and True are distinct values to the reader
+        if key in seen or self.saturated:
+            return
+        if len(seen) >= COUNTED_SCALARS:
+            self.saturated = True
+            return
+        seen.add(key)
+        if len(self.values) < LISTED_SCALARS:
+            self.values.append(value)
+
+    def merge(self, other: ScalarValues) -> None:
+        """Take in another span's record (the same binding specialized for another kernel)."""
+        for value in other.values:
+            self.add(value)
+        for _, value in other._seen:
+            self.add(value)
+        self.saturated = self.saturated or other.saturated
+        self.opaque += other.opaque
+
+
+#: Longer or deeper tuples are not shown (nor walked on every assignment).
+_TUPLE_ITEMS = 16
+_TUPLE_DEPTH = 4
+
+
+def is_scalar_value(value: Any, depth: int = 0) -> bool:
+    """int, float, bool, str, None, or a small tuple of those (nested tuples too)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is not tuple or len(value) > _TUPLE_ITEMS or depth >= _TUPLE_DEPTH:
+        return False
+    return all(is_scalar_value(item, depth + 1) for item in value)
+
+
+#: operands an instruction writes (their storages count as initialized afterwards)
+OUTPUT_OPERANDS = frozenset({"dst", "val_dst", "idx_dst", "reduce_res", "dst_scale", "dst_idx"})
 
 
 def to_operand(value: Any) -> Any:
@@ -83,6 +144,7 @@ class Builder:
     psum_matmul_written: set[int] = field(default_factory=set)
     names: dict[str, int] = field(default_factory=dict)
     facts: dict[str, dict[Span, list[TensorFact]]] = field(default_factory=dict)
+    scalars: dict[str, dict[Span, ScalarValues]] = field(default_factory=dict)
     _bodies: list[list[Node]] = field(default_factory=list)
     _next_storage: int = 0
     _next_register: int = 0
@@ -92,6 +154,7 @@ class Builder:
     _emitted: int = 0
     _started: float = field(default_factory=time.monotonic)
     _recorded: set[tuple[Any, ...]] = field(default_factory=set)  # `record` keys already seen
+    _scalar_slots: dict[tuple[str, int, int], ScalarValues] = field(default_factory=dict)  # `scalars`, flat
 
     def __post_init__(self) -> None:
         self._bodies.append(self.program.body)
@@ -225,7 +288,17 @@ class Builder:
 
     # -- editor facts ------------------------------------------------------------------------------
     def record(self, path: str, span: Span, value: Any) -> None:
-        if not isinstance(value, Tensor):
+        kind = type(value)
+        if kind is not Tensor and not isinstance(value, Tensor):
+            slot_key = (path, span.start, span.end)
+            slot = self._scalar_slots.get(slot_key)
+            if slot is None:
+                slot = self._scalar_slots[slot_key] = ScalarValues()
+                self.scalars.setdefault(path, {})[span] = slot
+            if kind in _SCALARS or is_scalar_value(value):
+                slot.add(value)
+            else:
+                slot.opaque += 1
             return
         # the fact but its name (view pairs for the shape: finer, and shared by unrolled allocations)
         key = (path, span.start, span.end, value.dims, value.dtype, value.storage.buffer)
@@ -238,4 +311,13 @@ class Builder:
             seen.append(fact)
 
 
-__all__ = ["Budgets", "BudgetExceeded", "Builder", "TensorFact", "UNKNOWN", "to_operand"]
+__all__ = [
+    "Budgets",
+    "BudgetExceeded",
+    "Builder",
+    "ScalarValues",
+    "TensorFact",
+    "UNKNOWN",
+    "is_scalar_value",
+    "to_operand",
+]

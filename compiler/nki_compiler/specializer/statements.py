@@ -65,11 +65,10 @@ def _name_target(interp: Interpreter, target: ast.Name) -> Assigner:
 
     def assign(frame: Frame, value: Any) -> None:
         frame.locals[name] = value
-        if isinstance(value, Tensor):  # `Builder.record` keeps facts of tensors only
-            if frame.module is not where[0]:
-                where[0], where[1] = frame.module, (frame.module.path, interp.span(frame, target))
-            path, span = where[1]
-            interp.builder.record(path, span, value)
+        if frame.module is not where[0]:
+            where[0], where[1] = frame.module, (frame.module.path, interp.span(frame, target))
+        path, span = where[1]
+        interp.builder.record(path, span, value)  # tensor facts, or compile-time scalar values
 
     return assign
 
