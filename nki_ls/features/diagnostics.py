@@ -5,7 +5,9 @@ import. Results are cached per file and invalidated when the file, one of the pr
 imports (transitively), or the settings change. Nothing here knows about LSP.
 
 Freeing what an analysis leaves behind (the replaced version's tree, per-module memos, traversal
-caches) waits until the current event-loop callback has published the result (`tidy`).
+caches) waits until the current event-loop callback has published the result (`tidy`). The file
+being edited keeps what was computed per top-level statement: its next version re-parses only the
+statements an edit touched (`Workspace` keeps the last parsed version) and inherits the rest.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class Documents:
     #: The file opened or edited last: its modules keep their per-top-level-statement facts for the next
     #: version (`ModuleInfo.statement_fact`); other files' are freed like every other memo.
     editing: str | None = None
+    keeping: list[ModuleInfo] = field(default_factory=list)
 
     # -- document lifecycle: each returns the open files whose diagnostics may have changed
 
@@ -107,6 +110,8 @@ class Documents:
     def close(self, path: str) -> set[str]:
         path = normalize(path)
         self.versions.pop(path, None)
+        if self.editing == path:
+            self.editing = None
         self._retire(path)
         self._tidy_later()
         self.workspace.overlays.pop(path, None)
@@ -171,8 +176,11 @@ class Documents:
     def tidy(self) -> None:
         """Release what earlier analyses memoised and the trees of replaced versions."""
         self.tidy_pending = False
-        for module in self.retired:
-            module.release_caches(keep_statements=module.path == self.editing)
+        # Only the newest version of the file being edited keeps its per-statement facts.
+        kept = [m for m in (*self.keeping, *self.retired) if m.path == self.editing][-1:]
+        for module in (*self.keeping, *self.retired):
+            module.release_caches(keep_statements=any(module is k for k in kept))
+        self.keeping = kept
         self.retired.clear()
         clear_caches()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nki_compiler.frontend.parse import parse, reparse
-from nki_compiler.frontend.walk import walk_with_parents
+from nki_compiler.frontend.walk import child_nodes, walk_with_parents
 from nki_compiler.source import SourceFile, Span
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -27,7 +27,7 @@ class StatementFacts:
     statement's node, and with it these facts; they hold nodes and names, never offsets."""
 
     levels: list[list[ast.AST]] | None = None  # the statement's subtree, breadth-first, by depth
-    parents: dict[int, ast.AST] | None = None
+    parents: dict[int, ast.AST] | None = None  # kept only in a file being edited (memory)
     facts: dict[Hashable, Any] = field(default_factory=dict)
 
 
@@ -62,6 +62,8 @@ class ModuleInfo:
         default_factory=dict, repr=False, compare=False
     )
     _imports_key: tuple | None = field(default=None, repr=False, compare=False)
+    #: Made from an earlier version (the file is being edited): per-statement parent maps are kept too.
+    edited: bool = field(default=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
@@ -87,17 +89,17 @@ class ModuleInfo:
         tree = self.tree
         if tree is None:
             return [], {}
-        if tree.type_ignores:
+        if tree.type_ignores or not self.edited:
             return walk_with_parents(tree)
         walks = [self.statement_walk(stmt) for stmt in tree.body]
         nodes: list[ast.AST] = [tree]
         parents: dict[int, ast.AST] = {}
-        for stmt, (_, within) in zip(tree.body, walks, strict=True):
+        for stmt in tree.body:
             parents[id(stmt)] = tree
-            parents.update(within)
-        depth = max((len(levels) for levels, _ in walks), default=0)
+            parents.update(self.statement_parents(stmt))
+        depth = max((len(levels) for levels in walks), default=0)
         for level in range(depth):
-            for levels, _ in walks:
+            for levels in walks:
                 if level < len(levels):
                     nodes += levels[level]
         return nodes, parents
@@ -111,13 +113,22 @@ class ModuleInfo:
         self._statements[id(stmt)] = (stmt, facts)
         return facts
 
-    def statement_walk(self, stmt: ast.stmt) -> tuple[list[list[ast.AST]], dict[int, ast.AST]]:
-        """A top-level statement's subtree breadth-first, by depth, and id(node) -> parent within it
-        (the statement itself has none). Kept with the statement; read-only."""
+    def statement_walk(self, stmt: ast.stmt) -> list[list[ast.AST]]:
+        """A top-level statement's subtree breadth-first, by depth. Kept with the statement; read-only."""
         entry = self.statement_facts(stmt)
-        if entry.levels is None or entry.parents is None:
-            entry.levels, entry.parents = _levels(stmt)
-        return entry.levels, entry.parents
+        if entry.levels is None:
+            entry.levels = _levels(stmt)
+        return entry.levels
+
+    def statement_parents(self, stmt: ast.stmt) -> dict[int, ast.AST]:
+        """id(node) -> parent for the nodes below a top-level statement (more entries may be present):
+        kept with the statement in a file being edited, else the module's map. Read-only."""
+        if not self.edited:
+            return self.parents
+        entry = self.statement_facts(stmt)
+        if entry.parents is None:
+            entry.parents = _parents(self.statement_walk(stmt))
+        return entry.parents
 
     def statement_fact(self, stmt: ast.stmt, key: Hashable, compute: Callable[[ast.stmt], T]) -> T:
         """`compute(stmt)` for a top-level statement, kept while the statement is (also across versions).
@@ -166,9 +177,12 @@ class ModuleInfo:
         tree = None
         if previous is not None and previous.tree is not None:
             old = previous.source
-            tree = reparse(previous.tree, old.text, source.text, old.index.line_starts)
+            try:
+                tree = reparse(previous.tree, old.text, source.text, old.index.line_starts)
+            except Exception:  # noqa: BLE001  (a shortcut that fails must not cost the diagnostics)
+                tree = None
         if tree is not None:
-            info = cls(source, tree)
+            info = cls(source, tree, edited=True)
             assert previous is not None
             inherited = previous._statements
             for stmt in tree.body:
@@ -177,7 +191,7 @@ class ModuleInfo:
                     info._statements[id(stmt)] = entry
         else:
             result = parse(source)
-            info = cls(source, result.tree, result.diagnostics)
+            info = cls(source, result.tree, result.diagnostics, edited=previous is not None)
         if info.tree is not None:
             info._collect(info.tree.body)
         return info
@@ -273,25 +287,30 @@ def module_name_candidates(path: Path, module: str, level: int) -> list[Path]:
     return found
 
 
-def _levels(root: ast.AST) -> tuple[list[list[ast.AST]], dict[int, ast.AST]]:
-    """`walk_with_parents(root)` with the walk split by depth (`ast.walk` is breadth-first)."""
+def _levels(root: ast.AST) -> list[list[ast.AST]]:
+    """`walk(root)` split by depth (`ast.walk` is breadth-first)."""
     levels: list[list[ast.AST]] = []
-    parents: dict[int, ast.AST] = {}
     level = [root]
     while level:
         levels.append(level)
         below: list[ast.AST] = []
-        append = below.append
+        append, extend = below.append, below.extend
         for node in level:
             for name in node._fields:
                 value = getattr(node, name, None)
                 if isinstance(value, ast.AST):
                     append(value)
-                    parents[id(value)] = node
                 elif isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            append(item)
-                            parents[id(item)] = node
+                    extend(item for item in value if isinstance(item, ast.AST))
         level = below
-    return levels, parents
+    return levels
+
+
+def _parents(levels: list[list[ast.AST]]) -> dict[int, ast.AST]:
+    """id(node) -> parent for every node of a walk by depth but its root."""
+    parents: dict[int, ast.AST] = {}
+    for level in levels:
+        for node in level:
+            for child in child_nodes(node):
+                parents[id(child)] = node
+    return parents

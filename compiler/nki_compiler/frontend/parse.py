@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from nki_compiler.diagnostics.codes import rule
 from nki_compiler.diagnostics.model import Diagnostic
+from nki_compiler.frontend.walk import child_nodes, walk
 from nki_compiler.source import Encoding, Position, SourceFile, Span
 
 
@@ -68,8 +69,9 @@ def _syntax_diagnostic(source: SourceFile, error: SyntaxError) -> Diagnostic:
 #
 # An edit that stays inside one statement (at any depth) is re-parsed alone: the statement's lines,
 # preceded by blank lines (and, below the top level, an `if 1:` header) so that every position equals
-# the one a full parse gives. An edit that adds or removes lines re-parses from the top-level statement
-# it falls in to the end of the file, keeping the statements before it. Anything else parses it all.
+# the one a full parse gives; the nodes after it move by the lines it added or removed. An edit between
+# statements re-parses from the top-level statement before it to the end of the file, keeping the
+# statements above. Anything else parses it all.
 
 _BLOCKS = ("body", "orelse", "finalbody")
 
@@ -77,7 +79,8 @@ _BLOCKS = ("body", "orelse", "finalbody")
 def reparse(previous: ast.Module, old: str, new: str, line_starts: list[int]) -> ast.Module | None:
     """The tree of `new`, reusing the statements of `previous` (the tree of `old`, whose lines start at
     `line_starts`) that an edit leaves alone; None when the whole text must be parsed (a syntax error,
-    an edit across top-level statements)."""
+    an edit across top-level statements). When the edit adds or removes lines, the reused nodes after it
+    are moved in place: `previous` is given up (the language server keeps only the newest version)."""
     if len(new) > MAX_SOURCE_CHARS or "\r" in old or "\r" in new:  # lines are split at \n only here
         return None
     if "barry_as_FLUFL" in new:  # the one future import that changes how the rest parses
@@ -85,11 +88,10 @@ def reparse(previous: ast.Module, old: str, new: str, line_starts: list[int]) ->
     start, old_end, new_end = _edit(old, new)
     first_line = bisect.bisect_right(line_starts, start)
     last_line = bisect.bisect_right(line_starts, old_end)
-    if last_line - first_line == new.count("\n", start, new_end):
-        edit = (start, old_end, new_end)
-        spliced = _splice(previous, old, new, edit, (first_line, last_line), line_starts)
-        if spliced is not None:
-            return spliced
+    edit = (start, old_end, new_end)
+    spliced = _splice(previous, old, new, edit, (first_line, last_line), line_starts)
+    if spliced is not None:
+        return spliced
     return _reparse_suffix(previous, old, new, first_line, line_starts)
 
 
@@ -164,7 +166,9 @@ def _splice(
     lines: tuple[int, int],
     line_starts: list[int],
 ) -> ast.Module | None:
-    """Re-parse the innermost statement holding an edit that adds or removes no line; None if none fits."""
+    """Re-parse the innermost statement holding the edit; None if none fits. Lines the edit adds or removes
+    move what follows it: those nodes of `previous` are shifted in place (the previous version's tree is
+    given up, as the language server does with each new version)."""
     path = _path_to(previous, *lines)
     if not path:
         return None
@@ -186,7 +190,8 @@ def _splice(
             return None  # the block keeps the indentation the enclosing block expects (tabs included)
         if not _ends_line(_line(text, (last.end_lineno or 0) - base), last.end_col_offset or 0):
             return None  # `;` after the last statement would end the enclosing blocks after it
-    return _rebuild(path, statements, (stmt.end_lineno or 0, stmt.end_col_offset or 0))
+    added = new.count("\n", start, new_end) - old.count("\n", start, old_end)
+    return _rebuild(path, statements, (stmt.end_lineno or 0, stmt.end_col_offset or 0), added)
 
 
 def _region(text: str, stmt: ast.stmt, line_starts: list[int]) -> tuple[int, int] | None:
@@ -252,44 +257,71 @@ def _parse_block(text: str, first_line: int, nested: bool) -> list[ast.stmt] | N
     return tree.body[0].body
 
 
-def _rebuild(path: Path_, statements: list[ast.stmt], old_end: tuple[int, int]) -> ast.Module:
+def _rebuild(path: Path_, statements: list[ast.stmt], old_end: tuple[int, int], added: int) -> ast.Module:
     """Copies of the nodes on `path` with the innermost statement replaced by `statements`; everything
-    else is shared with the previous tree. A copy that ended where the statement did ends where the new
-    statements do (nothing else shares that line)."""
-    new_end = (statements[-1].end_lineno, statements[-1].end_col_offset) if statements else None
+    else is shared with the previous tree (moved down by `added` lines when it follows the statement). A
+    copy that ended where the statement did ends where the new statements do (nothing else shares that
+    line)."""
+    last = statements[-1] if statements else None
+    new_end = (last.end_lineno or 0, last.end_col_offset or 0) if last is not None else None
+    ends = (old_end, new_end, added)
     replacement: list[ast.stmt] = statements
     for level in range(len(path) - 1, -1, -1):
         owner, name, index = path[level]
         old_body = getattr(owner, name)
+        if added:
+            _shift_after(owner, old_body[index], old_end[0], added)
         body = [*old_body[:index], *replacement, *old_body[index + 1 :]]
         if isinstance(owner, ast.Module):
             return ast.Module(body=body, type_ignores=list(owner.type_ignores))
-        copy = _copy(owner, {name: body}, old_end, new_end)
+        copy = _copy(owner, {name: body}, ends)
         if isinstance(owner, ast.stmt):
             replacement = [copy]  # type: ignore[list-item]
             continue
         parent_owner, parent_name, parent_index = path[level - 1]  # a handler or a match case
         parent = getattr(parent_owner, parent_name)[parent_index]
+        if added:
+            _shift_after(parent, owner, old_end[0], added)
         field = "handlers" if isinstance(owner, ast.ExceptHandler) else "cases"
         siblings = [copy if o is owner else o for o in getattr(parent, field)]
-        replacement = [_copy(parent, {field: siblings}, old_end, new_end)]  # type: ignore[list-item]
+        replacement = [_copy(parent, {field: siblings}, ends)]  # type: ignore[list-item]
     raise AssertionError("a path starts at the module")
 
 
 def _copy(
-    node: ast.AST, changes: dict[str, object], old_end: tuple[int, int], new_end: tuple[int, int] | None
+    node: ast.AST, changes: dict[str, object], ends: tuple[tuple[int, int], tuple[int, int] | None, int]
 ) -> ast.AST:
+    old_end, new_end, added = ends
     fields = {f: getattr(node, f) for f in node._fields if hasattr(node, f)}
     copy = type(node)(**(fields | changes))
     for attribute in node._attributes:
         if hasattr(node, attribute):
             setattr(copy, attribute, getattr(node, attribute))
-    if (
-        new_end is not None
-        and (getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)) == old_end
-    ):
+    end = (getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
+    if new_end is not None and end == old_end:
         copy.end_lineno, copy.end_col_offset = new_end  # type: ignore[attr-defined]
+    elif end[0] is not None and end[0] > old_end[0]:
+        copy.end_lineno = end[0] + added  # type: ignore[attr-defined]
     return copy
+
+
+def _shift_after(owner: ast.AST, child: ast.AST, line: int, added: int) -> None:
+    """Move down by `added` lines, in place, every subtree of `owner` but `child` that starts after `line`."""
+    for other in child_nodes(owner):
+        if other is not child and _start_line(other) > line:
+            for node in walk(other):
+                if "lineno" in node._attributes:
+                    node.lineno += added  # type: ignore[attr-defined]
+                    if node.end_lineno is not None:  # type: ignore[attr-defined]
+                        node.end_lineno += added  # type: ignore[attr-defined]
+
+
+def _start_line(node: ast.AST) -> int:
+    line = getattr(node, "lineno", None)
+    if line is not None:
+        return int(line)
+    lines = [n.lineno for n in walk(node) if getattr(n, "lineno", None) is not None]  # type: ignore[attr-defined]
+    return min(lines, default=0)
 
 
 def _reparse_suffix(

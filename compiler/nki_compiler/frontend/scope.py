@@ -123,13 +123,25 @@ def _wrapped_names(module: ModuleInfo, stmt: ast.stmt) -> frozenset[str]:
     """`f` of every `nki.jit(f)`-style call in a top-level statement."""
     return frozenset(
         call.args[0].id
-        for level in module.statement_walk(stmt)[0]
+        for level in module.statement_walk(stmt)
         for call in level
         if isinstance(call, ast.Call)
         and call.args
         and isinstance(call.args[0], ast.Name)
+        and may_name(module, call.func, _WRAPPER_ATTRIBUTES)
         and module.canonical(call.func) in _WRAPPERS
     )
+
+
+_WRAPPER_ATTRIBUTES = frozenset(name.rsplit(".", 1)[-1] for name in _WRAPPERS)
+
+
+def may_name(module: ModuleInfo, expr: ast.expr, last_parts: frozenset[str]) -> bool:
+    """False when `module.canonical(expr)` cannot end with one of `last_parts`: a cheap test before it.
+    A dotted name ends with its own last attribute; a plain name is canonical only when imported."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in last_parts
+    return isinstance(expr, ast.Name) and expr.id in module.imports
 
 
 def local_names(node: FunctionNode) -> set[str]:
@@ -305,7 +317,7 @@ def _nested_decorated(module: ModuleInfo, statement: ast.stmt) -> list[FunctionN
         return []
     return [
         n
-        for level in module.statement_walk(statement)[0][1:]
+        for level in module.statement_walk(statement)[1:]
         for n in level
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list
     ]

@@ -112,7 +112,7 @@ def _launched_kernel(ctx: ModuleContext, func: ast.expr) -> ast.FunctionDef | as
 def _launches(module: ModuleInfo, kernels: dict, stmt: ast.stmt) -> list[tuple[ast.Call, bool]]:  # type: ignore[type-arg]
     """(call, launches a kernel of the module by name) of the launches in one top-level statement."""
     found: list[tuple[ast.Call, bool]] = []
-    for level in module.statement_walk(stmt)[0]:
+    for level in module.statement_walk(stmt):
         for node in level:
             if not isinstance(node, ast.Call):
                 continue
@@ -127,7 +127,7 @@ def _launches(module: ModuleInfo, kernels: dict, stmt: ast.stmt) -> list[tuple[a
 
 
 def _in_scope(ctx: ModuleContext, stmt: ast.stmt, node: ast.AST, functions: set[int]) -> bool:
-    parents = ctx.module.statement_walk(stmt)[1]
+    parents = ctx.module.statement_parents(stmt)
     current: ast.AST | None = node
     while current is not None:
         if id(current) in functions:

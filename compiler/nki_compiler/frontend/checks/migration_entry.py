@@ -25,7 +25,7 @@ from nki_compiler.frontend.checks.migration_common import (
     unused_import,
 )
 from nki_compiler.frontend.modules import ModuleInfo
-from nki_compiler.frontend.scope import kernel_roots
+from nki_compiler.frontend.scope import kernel_roots, may_name
 from nki_compiler.frontend.walk import walk, walk_cached
 from nki_compiler.source import Span
 
@@ -206,33 +206,39 @@ def isa_name(ctx: ModuleContext) -> tuple[str | None, tuple[Edit, ...]]:
 
 
 _ENTRY_NAMES = REMOVED_ENTRY_POINTS | TORCH_JIT | MOD_ALLOCATORS | {"jax_neuronx.nki_call", "nki.tensor"}
+_ENTRY_ATTRIBUTES = frozenset(name.rsplit(".", 1)[-1] for name in _ENTRY_NAMES)
+_JIT = frozenset({"jit"})
 #: (node, canonical name or None for an `nki.jit(...)` call, its decorator, its parent)
 _Use = tuple[ast.expr, str | None, ast.expr | None, ast.AST | None]
 
 
 def _entry_point_uses(module: ModuleInfo, stmt: ast.stmt) -> list[_Use]:
     """The uses `entry_points` looks at in one top-level statement (kept while the imports hold)."""
-    levels, parents = module.statement_walk(stmt)
-    nodes = [node for level in levels for node in level]
+    nodes = [node for level in module.statement_walk(stmt) for node in level]
     decorators = {
         id(d.func if isinstance(d, ast.Call) else d): d
         for node in nodes
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         for d in node.decorator_list
     }
-    uses: list[_Use] = []
+    dotted = {id(node.value) for node in nodes if isinstance(node, ast.Attribute)}
+    found: list[tuple[ast.expr, str | None, ast.expr | None]] = []
     for node in nodes:
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
-            parent = parents.get(id(node))
-            if isinstance(parent, ast.Attribute):
-                continue  # only the outermost name of a dotted chain
+            if id(node) in dotted or not may_name(module, node, _ENTRY_ATTRIBUTES):
+                continue  # only the outermost name of a dotted chain, and one that can name an entry point
             name = module.canonical(node)
             if name in _ENTRY_NAMES:
-                uses.append((node, name, decorators.get(id(node)), parent))
-        elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+                found.append((node, name, decorators.get(id(node))))
+        elif isinstance(node, ast.Call) and may_name(module, node.func, _JIT):
             if module.canonical(node.func) == "nki.jit":
-                uses.append((node, None, None, None))
-    return uses
+                found.append((node, None, None))
+    if not found:
+        return []
+    parents = module.statement_parents(stmt)
+    return [
+        (node, name, decorator, parents.get(id(node)) if name else None) for node, name, decorator in found
+    ]
 
 
 @on_module
@@ -255,7 +261,9 @@ def entry_points(ctx: ModuleContext) -> None:
                 _jax_call(ctx, node, parent)
             elif name in MOD_ALLOCATORS and not _called(node, parent):
                 # `sb_mod = ncc.sbuf.mod_alloc`: calls are reported where they are
-                ctx.report("NKI547", node, fixes=unused_allocator_fix(ctx, node), notes=allocator_notes(ctx, node))
+                ctx.report(
+                    "NKI547", node, fixes=unused_allocator_fix(ctx, node), notes=allocator_notes(ctx, node)
+                )
             elif name == "nki.tensor":
                 fix = Fix(
                     "Use `nki.meta.tensor`",
@@ -428,7 +436,7 @@ def _launch_lists(module: ModuleInfo, names: frozenset[str], stmt: ast.stmt) -> 
     """List arguments of the calls of kernels `names` in one top-level statement."""
     return [
         value
-        for level in module.statement_walk(stmt)[0]
+        for level in module.statement_walk(stmt)
         for node in level
         if isinstance(node, ast.Call) and _launched_kernel(node.func) in names
         for value in [*node.args, *(k.value for k in node.keywords)]
