@@ -14,7 +14,7 @@ import ast
 from nki_compiler import api
 from nki_compiler.diagnostics.model import Applicability, Edit, Fix, Note
 from nki_compiler.frontend.checks.base import FunctionContext, ModuleContext, on_module
-from nki_compiler.frontend.checks.migration_common import canonical, parent_of
+from nki_compiler.frontend.checks.migration_common import canonical, parent_of, shape_elements
 from nki_compiler.source import Span
 
 #: `nki.compiler` names that 0.6 still documents (nki-api.md §2: `nki.compiler.kernel_builder`).
@@ -106,7 +106,7 @@ def par_dim_notes(ctx: FunctionContext, call: ast.Call) -> tuple[Note, ...]:
     shape = parent_of(ctx, call)
     elements = list(shape.elts) if isinstance(shape, (ast.Tuple, ast.List)) else None
     if isinstance(shape, ast.List) and isinstance(parent_of(ctx, shape), ast.BinOp):
-        elements = _concatenated(parent_of(ctx, shape))  # `[B] + [nl.par_dim(P), F]`
+        elements = shape_elements(parent_of(ctx, shape))  # `[B] + [nl.par_dim(P), F]`
     partition = ctx.text(call.args[0]) if len(call.args) == 1 else "P"
     if elements is None or not any(e is call for e in elements):
         text = f"0.6 tiles have no `par_dim`: the partition dimension is the first one, `{partition}`"
@@ -122,15 +122,6 @@ def par_dim_notes(ctx: FunctionContext, call: ast.Call) -> tuple[Note, ...]:
         f"shape `({', '.join([partition, *(ctx.text(e) for e in free)])})`"
     )
     return note(ctx, call, text)
-
-
-def _concatenated(node: ast.AST | None) -> list[ast.expr] | None:
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return list(node.elts)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _concatenated(node.left), _concatenated(node.right)
-        return left + right if left is not None and right is not None else None
-    return None
 
 
 def allocator_notes(ctx: ModuleContext, node: ast.expr) -> tuple[Note, ...]:

@@ -284,3 +284,13 @@ def unused_import(ctx: ModuleContext, stmt: ast.stmt) -> bool:
     alias = stmt.names[0]
     bound = alias.asname or alias.name.split(".")[0]
     return not any(isinstance(n, ast.Name) and n.id == bound for n in ctx.module.nodes)
+
+
+def shape_elements(shape: ast.AST | None) -> list[ast.expr] | None:
+    """Elements of a literal shape, through `+` of literal lists/tuples; None when not literal."""
+    if isinstance(shape, (ast.Tuple, ast.List)):
+        return list(shape.elts)
+    if isinstance(shape, ast.BinOp) and isinstance(shape.op, ast.Add):
+        left, right = shape_elements(shape.left), shape_elements(shape.right)
+        return left + right if left is not None and right is not None else None
+    return None

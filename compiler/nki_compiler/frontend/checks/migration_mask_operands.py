@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from nki_compiler import api
 from nki_compiler.diagnostics.model import Edit
 from nki_compiler.frontend.checks.base import FunctionContext
-from nki_compiler.frontend.checks.migration_common import allocations, called
+from nki_compiler.frontend.checks.migration_common import allocations, called, shape_elements
 from nki_compiler.frontend.checks.migration_grid_model import Affine, Axis, GridModel, Offset, tight_text
 from nki_compiler.source import Span
 
@@ -241,21 +241,11 @@ def _block_dims(ctx: FunctionContext, tensor: ast.expr) -> int | None:
     """Leading Beta-1 block dimensions of a tile: the position of `nl.par_dim` in its allocation's shape
     (`nl.ndarray([2] + [nl.par_dim(p), f], ...)` → 1); 0 without one; None: not decidable."""
     allocation = allocations(ctx).get(tensor.id) if isinstance(tensor, ast.Name) else None
-    shape = _shape_elements(allocation.shape) if allocation is not None else []
+    shape = shape_elements(allocation.shape) if allocation is not None else []
     if shape is None:
         return None
     positions = [i for i, e in enumerate(shape) if called(ctx, e) == "nki.language.par_dim"]
     return positions[0] if len(positions) == 1 else 0 if not positions else None
-
-
-def _shape_elements(shape: ast.expr | None) -> list[ast.expr] | None:
-    """Elements of a literal shape, through `+` of literal lists/tuples; None when not literal."""
-    if isinstance(shape, (ast.Tuple, ast.List)):
-        return list(shape.elts)
-    if isinstance(shape, ast.BinOp) and isinstance(shape.op, ast.Add):
-        left, right = _shape_elements(shape.left), _shape_elements(shape.right)
-        return left + right if left is not None and right is not None else None
-    return None
 
 
 def _full_slice(element: ast.expr) -> bool:
